@@ -1,0 +1,33 @@
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+#: Paths a ministry staff member may reach before enrolling in MFA.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon")
+
+
+class StaffMustEnrolMfaMiddleware:
+    """Ministry staff (administrators, SIT managers, advisers) must activate an authenticator
+    app before they can open anything but their account pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.is_ministry_staff
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.TOTP
+            ).exists()
+        ):
+            messages.warning(
+                request,
+                _("Ministry staff must activate an authenticator app before opening any file."),
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -1,0 +1,25 @@
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+
+
+class OrganisationResource(resources.Resource):
+    """The directory export: one row per organisation, the columns a partner list needs."""
+
+    id = fields.Field(attribute="pk", column_name=_("Identifier"))
+    name = fields.Field(attribute="name", column_name=_("Name"))
+    kind = fields.Field(attribute="get_kind_display", column_name=_("Kind"))
+    non_profit_kind = fields.Field(attribute="get_non_profit_kind_display",
+                                   column_name=_("Kind of non-profit"))
+    code = fields.Field(attribute="code", column_name=_("Register code"))
+    region = fields.Field(attribute="region", column_name=_("Region"))
+    mrc = fields.Field(attribute="mrc__name", column_name=_("MRC"))
+    municipality = fields.Field(attribute="municipality__name", column_name=_("Municipality"))
+    office = fields.Field(attribute="office__city", column_name=_("Serving office"))
+    email = fields.Field(attribute="email", column_name=_("General email"))
+    phone = fields.Field(attribute="phone", column_name=_("Phone"))
+    website = fields.Field(attribute="website", column_name=_("Website"))
+    address = fields.Field(attribute="address", column_name=_("Address"))
+    is_demo = fields.Field(attribute="is_demo", column_name=_("Fictitious demo data"))
+
+    def dehydrate_is_demo(self, organisation):
+        return _("yes") if organisation.is_demo else _("no")

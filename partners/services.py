@@ -1,0 +1,278 @@
+"""Every write on partner organisations, contacts, memberships and invitations."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from auditlog.context import set_actor
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import Role, User
+from antennes.services import office_for_location
+
+from . import permissions
+from .models import Contact, Invitation, Kind, Organisation, PartnerMembership
+
+INVITATION_VALIDITY = timedelta(days=14)
+
+ORGANISATION_FIELDS = (
+    "name", "kind", "non_profit_kind", "region", "mrc", "municipality", "office", "email",
+    "phone", "website", "address",
+)
+
+
+def _check_location(organisation: Organisation):
+    errors = {}
+    if organisation.mrc_id and organisation.mrc.region_id != organisation.region_id:
+        errors["mrc"] = _("This MRC is not in the chosen region.")
+    if organisation.municipality_id:
+        municipality = organisation.municipality
+        if municipality.region_id != organisation.region_id:
+            errors["municipality"] = _("This municipality is not in the chosen region.")
+        elif organisation.mrc_id and municipality.mrc_id != organisation.mrc_id:
+            errors["municipality"] = _("This municipality is not in the chosen MRC.")
+    if organisation.kind == Kind.LOCAL_MUNICIPALITY and not organisation.municipality_id:
+        errors["municipality"] = _("A local municipality must be chosen from the register.")
+    if organisation.kind == Kind.MRC and not organisation.mrc_id:
+        errors["mrc"] = _("An MRC must be chosen from the register.")
+    if organisation.kind != Kind.NON_PROFIT:
+        organisation.non_profit_kind = ""
+    elif not organisation.non_profit_kind:
+        errors["non_profit_kind"] = _("Choose the kind of non-profit.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _default_office(organisation: Organisation):
+    if organisation.office_id:
+        return
+    office = office_for_location(
+        region=organisation.region, mrc=organisation.mrc, municipality=organisation.municipality
+    )
+    if office is None:
+        raise ValidationError(
+            {"office": _("No office serves this territory yet; choose the serving office.")}
+        )
+    organisation.office = office
+
+
+def _save(organisation: Organisation, actor, update_fields=None):
+    organisation.full_clean()
+    try:
+        with transaction.atomic(), set_actor(actor):
+            organisation.save(update_fields=update_fields)
+    except IntegrityError as exc:  # a concurrent create beat full_clean's uniqueness check
+        raise ValidationError(_("This organisation already exists.")) from exc
+    return organisation
+
+
+def organisation_create(*, actor: User, is_demo: bool = False, **fields) -> Organisation:
+    """Create a partner organisation. Its serving office defaults from its territory."""
+    if not permissions.can_create_organisation(actor):
+        raise PermissionDenied
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    organisation = Organisation(is_demo=is_demo, **fields)
+    if organisation.municipality_id and not organisation.mrc_id and organisation.kind != Kind.MRC:
+        organisation.mrc = organisation.municipality.mrc
+    _check_location(organisation)
+    _default_office(organisation)
+    return _save(organisation, actor)
+
+
+def organisation_create_from_register(
+    *, actor: User, municipality=None, mrc=None, is_demo: bool = False
+) -> Organisation:
+    """Create a local municipality or an MRC straight from the municipal register."""
+    if (municipality is None) == (mrc is None):
+        raise ValueError("Give exactly one of municipality or mrc.")
+    if municipality is not None:
+        return organisation_create(
+            actor=actor,
+            is_demo=is_demo,
+            name=municipality.name,
+            kind=Kind.LOCAL_MUNICIPALITY,
+            region=municipality.region,
+            mrc=municipality.mrc,
+            municipality=municipality,
+            website=municipality.website,
+        )
+    return organisation_create(
+        actor=actor, is_demo=is_demo, name=mrc.name, kind=Kind.MRC, region=mrc.region, mrc=mrc
+    )
+
+
+def organisation_update(*, actor: User, organisation: Organisation, **fields) -> Organisation:
+    """Change an organisation's details; clearing the office picks the territory default."""
+    if not permissions.can_change_organisation(actor, organisation):
+        raise PermissionDenied
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    _check_location(organisation)
+    _default_office(organisation)
+    return _save(organisation, actor)
+
+
+def organisation_delete(*, actor: User, organisation: Organisation) -> None:
+    if not permissions.can_change_organisation(actor, organisation):
+        raise PermissionDenied
+    with transaction.atomic(), set_actor(actor):
+        organisation.delete()
+
+
+CONTACT_FIELDS = ("first_name", "last_name", "title", "email", "phone", "is_primary")
+
+
+@transaction.atomic
+def contact_save(*, actor: User, organisation: Organisation, contact: Contact | None = None,
+                 **fields) -> Contact:
+    """Create (``contact=None``) or update a contact. Marking one main contact unmarks the
+    previous one."""
+    if not permissions.can_manage_contacts(actor, organisation):
+        raise PermissionDenied
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {sorted(unknown)}")
+    contact = contact or Contact(organisation=organisation)
+    if contact.organisation_id != organisation.pk:
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean(validate_constraints=False)
+    with set_actor(actor):
+        if contact.is_primary:
+            for previous in organisation.contacts.filter(is_primary=True).exclude(pk=contact.pk):
+                previous.is_primary = False
+                previous.save(update_fields=["is_primary"])
+        contact.save()
+    return contact
+
+
+def contact_delete(*, actor: User, contact: Contact) -> None:
+    if not permissions.can_manage_contacts(actor, contact.organisation):
+        raise PermissionDenied
+    with transaction.atomic(), set_actor(actor):
+        contact.delete()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, actor: User, organisation: Organisation, email: str,
+                      accept_url_template: str) -> Invitation:
+    """Invite ``email`` to join ``organisation``. ``accept_url_template`` is an absolute URL
+    with ``{token}`` where the secret goes; the email leaves only once the row is committed."""
+    if not permissions.can_invite_to_organisation(actor, organisation):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account already uses this email address.")})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation=organisation,
+        email=email,
+        invited_by=actor,
+        token_hash=_hash(token),
+        expires_at=timezone.now() + INVITATION_VALIDITY,
+    )
+    invitation.full_clean()
+    try:
+        with transaction.atomic(), set_actor(actor):
+            invitation.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"email": _("An invitation is already waiting for this address at this "
+                        "organisation.")}
+        ) from exc
+    url = accept_url_template.format(token=token)
+    transaction.on_commit(lambda: _send_invitation(invitation.pk, url))
+    return invitation
+
+
+def _send_invitation(invitation_id: int, url: str) -> None:
+    invitation = Invitation.objects.select_related("organisation", "invited_by").get(
+        pk=invitation_id
+    )
+    context = {"invitation": invitation, "url": url}
+    # Partners get the message in both official portal languages, French first.
+    with override("fr-ca"):
+        subject_fr = _("Invitation to the regional immigration services portal")
+        body_fr = render_to_string("partners/email/invitation.txt", context)
+    with override("en"):
+        body_en = render_to_string("partners/email/invitation.txt", context)
+    send_mail(subject_fr, f"{body_fr}\n\n----\n\n{body_en}", settings.DEFAULT_FROM_EMAIL,
+              [invitation.email])
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The pending invitation carrying ``token``, or None when unknown, used or expired."""
+    return (
+        Invitation.objects.pending()
+        .select_related("organisation")
+        .filter(token_hash=_hash(token or ""))
+        .first()
+    )
+
+
+def invitation_accept(*, token: str, password: str, first_name: str = "",
+                      last_name: str = "") -> User:
+    """Create the partner account that the invitation names, linked to its organisation.
+    The email address counts as verified: the secret link reached that mailbox."""
+    with transaction.atomic():
+        invitation = invitation_for_token(token)
+        if invitation is None:
+            raise ValidationError(_("This invitation is unknown, expired or already used."))
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:
+            raise ValidationError(_("This invitation is unknown, expired or already used."))
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("An account already uses this email address."))
+        user = User(email=invitation.email, first_name=first_name, last_name=last_name,
+                    role=Role.PARTNER)
+        validate_password(password, user)
+        user.set_password(password)
+        with set_actor(invitation.invited_by):
+            user.save()
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+            PartnerMembership.objects.create(user=user, organisation=invitation.organisation)
+            invitation.accepted_at = timezone.now()
+            invitation.user = user
+            invitation.save(update_fields=["accepted_at", "user"])
+    return user
+
+
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    if not permissions.can_invite_to_organisation(actor, invitation.organisation):
+        raise PermissionDenied
+    if invitation.accepted_at or invitation.revoked_at:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    with transaction.atomic(), set_actor(actor):
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def membership_create(*, actor: User, user: User, organisation: Organisation
+                      ) -> PartnerMembership:
+    """Link an existing partner account to an organisation (used by seed_demo and admins)."""
+    if user.role != Role.PARTNER:
+        raise ValidationError(_("Only partner users belong to an organisation."))
+    with transaction.atomic(), set_actor(actor):
+        membership, _created = PartnerMembership.objects.update_or_create(
+            user=user, defaults={"organisation": organisation}
+        )
+    return membership

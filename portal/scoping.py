@@ -1,0 +1,62 @@
+"""The one territory/organisation scope every scoped read goes through.
+
+A scoped model's queryset subclasses :class:`ScopedQuerySet` and says once how a row reaches
+the office that serves it (``office_path``) and the organisation it belongs to
+(``organisation_path``). ``Model.objects.for_user(user)`` then returns exactly the rows the user
+may see, in one SQL query, whatever the role:
+
+- central administrator: every row;
+- SIT manager: rows served by any office of the SIT(s) they are assigned in;
+- adviser: rows served by the offices they are assigned to;
+- partner user: rows of their own organisation;
+- anyone else (anonymous, inactive, a role without scope): nothing.
+
+Views fetch with ``get_object_or_404(Model.objects.for_user(user), pk=pk)``, so an object
+outside the scope answers 404 exactly like one that does not exist.
+"""
+
+from django.db import models
+
+from accounts.models import Role
+
+
+def visible_offices(user):
+    """The offices whose files ``user`` may see (a queryset; every office for an admin)."""
+    from antennes.models import Office
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Office.objects.none()
+    if user.role == Role.ADMIN:
+        return Office.objects.all()
+    if user.role == Role.SIT_MANAGER:
+        return Office.objects.filter(sit__offices__assignments__user=user).distinct()
+    if user.role == Role.ADVISER:
+        return Office.objects.filter(assignments__user=user)
+    return Office.objects.none()
+
+
+def user_organisation_ids(user):
+    """The organisation a partner user belongs to, as a subquery."""
+    from partners.models import PartnerMembership
+
+    return PartnerMembership.objects.filter(user=user).values("organisation_id")
+
+
+class ScopedQuerySet(models.QuerySet):
+    #: Lookup from this model to ``antennes.Office`` (the office serving the row).
+    office_path: str = ""
+    #: Lookup from this model to ``partners.Organisation``'s primary key.
+    organisation_path: str = ""
+
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role == Role.ADMIN:
+            return self.all()
+        if user.role in (Role.SIT_MANAGER, Role.ADVISER):
+            return self.filter(
+                **{f"{self.office_path}__in": visible_offices(user).values("pk")}
+            )
+        if user.role == Role.PARTNER:
+            return self.filter(**{f"{self.organisation_path}__in": user_organisation_ids(user)})
+        return self.none()

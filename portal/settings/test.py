@@ -1,0 +1,15 @@
+"""Tests run on the real PostgreSQL and Redis named by DATABASE_URL and REDIS_URL."""
+
+from .base import *  # noqa: F403
+from .base import CACHES, env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret-3a9d1e"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The tests' cache lives in its own Redis database, which they empty between tests.
+CACHES["default"]["LOCATION"] = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/1")
+CACHES["default"]["KEY_PREFIX"] = "portail-test"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

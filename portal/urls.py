@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "Portail régionalisation — administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("organisations/", include("partners.urls")),
+    path("reseau/", include("antennes.urls")),
+    path("journal/", include("audit.urls")),
+]

@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+
+from accounts.models import Role
+from partners.models import MUNICIPAL_KINDS, Kind, Organisation
+from portal.scoping import visible_offices
+
+
+@login_required
+def home(request):
+    """Each role lands on its own home page."""
+    user = request.user
+    if user.role == Role.PARTNER:
+        organisation = (
+            Organisation.objects.for_user(user)
+            .select_related("region", "office", "mrc", "municipality").first()
+        )
+        return render(request, "portal/home_partner.html", {"organisation": organisation})
+
+    organisations = Organisation.objects.for_user(user)
+    per_region = (
+        organisations.values("region__code", "region__name")
+        .annotate(
+            total=Count("pk"),
+            municipal=Count("pk", filter=Q(kind__in=MUNICIPAL_KINDS)),
+            non_profit=Count("pk", filter=Q(kind=Kind.NON_PROFIT)),
+            enterprise=Count("pk", filter=Q(kind=Kind.ENTERPRISE)),
+        )
+        .order_by("region__code")
+    )
+    offices = (
+        visible_offices(user).select_related("sit", "region")
+        .annotate(organisation_count=Count("organisations", distinct=True))
+        .order_by("sit__name", "-kind", "city")
+    )
+    own_offices = user.assignments.select_related("office__sit") if user.role != Role.ADMIN \
+        else []
+    recent = organisations.for_list().order_by("-created_at", "-pk")[:5]
+    return render(request, "portal/home_staff.html", {
+        "per_region": per_region,
+        "offices": offices,
+        "own_offices": own_offices,
+        "recent": recent,
+        "total": sum(row["total"] for row in per_region),
+    })
+
