@@ -34,14 +34,14 @@ class OrganisationFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(
-            ("name", "name"),
+            ("search_text", "name"),  # folded: case and accents do not change the order
             ("kind", "kind"),
             ("region__code", "region"),
             ("office__city", "office"),
             ("created_at", "created"),
         ),
         field_labels={
-            "name": _("Name"),
+            "search_text": _("Name"),
             "kind": _("Kind"),
             "region__code": _("Region"),
             "office__city": _("Serving office"),
@@ -62,5 +62,5 @@ class OrganisationFilter(django_filters.FilterSet):
     def qs(self):
         # A stable order under every sort, so pages never repeat or skip a row.
         queryset = super().qs
-        ordering = list(queryset.query.order_by) or ["name"]
+        ordering = list(queryset.query.order_by) or ["search_text"]
         return queryset.order_by(*ordering, "pk")

@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Role
@@ -45,3 +47,10 @@ def home(request):
         "total": sum(row["total"] for row in per_region),
     })
 
+
+
+def health(request):
+    """For the load balancer and docker compose: the process answers and the database too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -158,7 +158,9 @@ def _seed_territories(rows, offices, regions, mrcs, municipalities, report):
     for r in rows:
         office = offices.get(slugify(r["office_city"]))
         if office is None:
-            raise ReferenceDataError(f"Unknown office in office_territories.csv: {r['office_city']}")
+            raise ReferenceDataError(
+                f"Unknown office in office_territories.csv: {r['office_city']}"
+            )
         region = regions[r["region_code"]]
         if r["municipality_code"]:
             municipality = municipalities[r["municipality_code"]]

@@ -14,11 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
 
-    def handle(self, *args, data_dir, **options):
+    def handle(self, *args, data_dir, verbosity=1, **options):
         try:
             report = reference_data_load(data_dir=data_dir)
         except ReferenceDataError as exc:
             raise CommandError(str(exc)) from exc
+        if verbosity < 1:
+            return
         if not report.created and not report.updated:
             self.stdout.write("Reference data already up to date.")
             return

@@ -1,0 +1,151 @@
+"""Every scoped URL, walked as every role, in and out of territory.
+
+An object outside the user's territory or organisation answers 404, exactly like one that
+does not exist; a list, a fragment or an export holds only the rows in scope. New scoped URLs
+join ``OBJECT_URLS`` or ``LIST_URLS``."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from partners.models import Invitation
+from tests.factories.partners import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+#: What each role sees among the world's organisations (see tests/conftest.py ``world``).
+VISIBLE = {
+    "admin": {"tr", "sh", "gat"},
+    "sit_manager": {"tr", "sh"},  # the SIT of Sherbrooke covers the Mauricie
+    "adviser": {"tr"},  # assigned to Trois-Rivières only
+    "adviser_gatineau": {"gat"},
+    "partner": {"tr"},  # member of the Trois-Rivières organisation
+    "partner_gatineau": {"gat"},
+}
+STAFF = {"admin", "sit_manager", "adviser", "adviser_gatineau"}
+ROLES = sorted(VISIBLE)
+ORGS = ["tr", "sh", "gat"]
+
+
+def _invitation(org, world):
+    return Invitation.objects.create(
+        organisation=org, email=f"invite-{org.pk}@exemple.qc.ca",
+        invited_by=world["users"]["admin"], token_hash=f"{org.pk:064d}",
+        expires_at="2999-01-01T00:00:00Z",
+    )
+
+
+#: name -> (method, url builder(org, world), may a partner of the organisation use it?)
+OBJECT_URLS = {
+    "detail": ("get", lambda o, w: reverse("partners:detail", args=[o.pk]), True),
+    "edit": ("get", lambda o, w: reverse("partners:update", args=[o.pk]), False),
+    "contact_create": ("get", lambda o, w: reverse("partners:contact_create", args=[o.pk]),
+                       True),
+    "contact_edit": ("get", lambda o, w: reverse(
+        "partners:contact_update", args=[o.pk, ContactFactory(organisation=o).pk]), True),
+    "contact_delete": ("post", lambda o, w: reverse(
+        "partners:contact_delete", args=[o.pk, ContactFactory(organisation=o).pk]), True),
+    "invite": ("get", lambda o, w: reverse("partners:invite", args=[o.pk]), False),
+    "invitation_revoke": ("post", lambda o, w: reverse(
+        "partners:invitation_revoke", args=[o.pk, _invitation(o, w).pk]), False),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("org_key", ORGS)
+@pytest.mark.parametrize("url_name", sorted(OBJECT_URLS))
+def test_object_urls_answer_404_outside_the_scope(client, world, role, org_key, url_name):
+    method, build, partner_may = OBJECT_URLS[url_name]
+    organisation = world["orgs"][org_key]
+    url = build(organisation, world)
+    client.force_login(world["users"][role])
+
+    response = getattr(client, method)(url)
+
+    if org_key not in VISIBLE[role]:
+        assert response.status_code == 404
+    elif role in STAFF or partner_may:
+        assert response.status_code in (200, 302)
+        if response.status_code == 302:
+            assert response.url == reverse("partners:detail", args=[organisation.pk])
+    else:
+        assert response.status_code == 403
+
+
+LIST_URLS = {
+    "directory": lambda c: c.get(reverse("partners:directory")),
+    "directory_fragment": lambda c: c.get(reverse("partners:directory"), HTTP_HX_REQUEST="true"),
+    "export_csv": lambda c: c.get(reverse("partners:export", args=["csv"])),
+    "export_xlsx": lambda c: c.get(reverse("partners:export", args=["xlsx"])),
+    "home": lambda c: c.get(reverse("home")),
+}
+
+
+def _text(response):
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        return "\n".join(str(c.value) for row in book.active.iter_rows() for c in row)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("list_name", sorted(LIST_URLS))
+def test_lists_and_exports_hold_only_rows_in_scope(client, world, role, list_name):
+    client.force_login(world["users"][role])
+    response = LIST_URLS[list_name](client)
+    assert response.status_code == 200
+    text = _text(response)
+    for key, organisation in world["orgs"].items():
+        if list_name == "home" and role in STAFF:
+            continue  # the staff home page shows counts, checked below
+        assert (organisation.name in text) == (key in VISIBLE[role]), (key, text[:300])
+
+
+@pytest.mark.parametrize("role", sorted(STAFF))
+def test_the_staff_home_page_counts_only_the_territory(client, world, role):
+    client.force_login(world["users"][role])
+    response = client.get(reverse("home"))
+    assert response.context["total"] == len(VISIBLE[role])
+
+
+@pytest.mark.parametrize("url", ["/", "/organisations/", "/organisations/export.csv",
+                                 "/reseau/", "/journal/", "/organisations/registre/"])
+def test_anonymous_visitors_are_sent_to_the_login_page(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_only_pages(client, world, role):
+    client.force_login(world["users"][role])
+    register = client.get(reverse("partners:register"), {"q": "magog"})
+    create = client.get(reverse("partners:create"))
+    audit = client.get(reverse("audit:log"))
+    assert register.status_code == create.status_code == (200 if role in STAFF else 403)
+    assert audit.status_code == (200 if role == "admin" else 403)
+
+
+def test_a_missing_organisation_answers_like_an_out_of_scope_one(client, world):
+    client.force_login(world["users"]["adviser"])
+    missing = client.get(reverse("partners:detail", args=[999999]))
+    hidden = client.get(reverse("partners:detail", args=[world["orgs"]["gat"].pk]))
+    assert missing.status_code == hidden.status_code == 404
+    def page(response):  # the same page, but for the CSRF token and the URL itself
+        content = re.sub(rb"[A-Za-z0-9]{64}", b"TOKEN", response.content)
+        return re.sub(rb"/organisations/\d+/", b"URL", content)
+
+    assert page(missing) == page(hidden)
+
+
+def test_an_inactive_account_sees_nothing(world):
+    from partners.models import Organisation
+
+    adviser = world["users"]["adviser"]
+    adviser.is_active = False
+    assert not Organisation.objects.for_user(adviser).exists()
