@@ -1,15 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
+from .models import Kind, NonProfitKind
+
 
 class OrganisationResource(resources.Resource):
     """The directory export: one row per organisation, the columns a partner list needs."""
 
     id = fields.Field(attribute="pk", column_name=_("Identifier"))
     name = fields.Field(attribute="name", column_name=_("Name"))
-    kind = fields.Field(attribute="get_kind_display", column_name=_("Kind"))
-    non_profit_kind = fields.Field(attribute="get_non_profit_kind_display",
-                                   column_name=_("Kind of non-profit"))
+    kind = fields.Field(attribute="kind", column_name=_("Kind"))
+    non_profit_kind = fields.Field(attribute="non_profit_kind", column_name=_("Kind of non-profit"))
     code = fields.Field(attribute="code", column_name=_("Register code"))
     region = fields.Field(attribute="region", column_name=_("Region"))
     mrc = fields.Field(attribute="mrc__name", column_name=_("MRC"))
@@ -21,5 +22,19 @@ class OrganisationResource(resources.Resource):
     address = fields.Field(attribute="address", column_name=_("Address"))
     is_demo = fields.Field(attribute="is_demo", column_name=_("Fictitious demo data"))
 
+    def export(self, queryset=None, **kwargs):
+        # Labels resolved once per export, not once per row (lazy translations are costly).
+        self._labels = {**{k: str(v) for k, v in Kind.choices},
+                        **{k: str(v) for k, v in NonProfitKind.choices}, "": ""}
+        self._yes_no = (str(_("no")), str(_("yes")))
+        return super().export(queryset=queryset, **kwargs)
+
+    def dehydrate_kind(self, organisation):
+        return self._labels[organisation.kind]
+
+    def dehydrate_non_profit_kind(self, organisation):
+        return self._labels[organisation.non_profit_kind]
+
     def dehydrate_is_demo(self, organisation):
-        return _("yes") if organisation.is_demo else _("no")
+        return self._yes_no[organisation.is_demo]
+

@@ -135,7 +135,7 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration / demo accounts "
                           f"(mot de passe / password: {DEMO_PASSWORD})")
         for email, role, *_rest in ACCOUNTS:
-            self.stdout.write(f"  {Role(role).label:<24} {email}")
+            self.stdout.write(f"  {Role(role).label:<28} {email}")
         self.stdout.write("")
         self.stdout.write(
             "Staff accounts use two-factor authentication. Secret TOTP / TOTP secret: "
