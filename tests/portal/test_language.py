@@ -33,4 +33,5 @@ def test_the_language_switch_changes_the_interface_and_remembers_it(partner_clie
 
 def test_the_login_page_is_in_french(client):
     body = client.get(reverse("account_login")).content.decode()
-    assert "Connexion" in body and "Mot de passe" in body
+    assert "Se connecter" in body and "Mot de passe" in body
+    assert "sur invitation" in body
