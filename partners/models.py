@@ -209,9 +209,12 @@ class Invitation(models.Model):
     email = models.EmailField(_("email"))
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"),
                                    on_delete=models.PROTECT, related_name="+")
-    #: SHA-256 of the secret token sent by email; the token itself is never stored.
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    #: SHA-256 of the secret token sent by email; the token itself is never stored. Empty
+    #: (NULL) until the email leaves: the worker draws the token when it sends.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                  editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -246,4 +249,6 @@ class Invitation(models.Model):
             return _("revoked")
         if self.expires_at <= timezone.now():
             return _("expired")
+        if not self.sent_at:
+            return _("being sent")
         return _("pending")

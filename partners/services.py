@@ -19,7 +19,7 @@ from django.utils.translation import override
 from accounts.models import Role, User
 from antennes.services import office_for_location
 
-from . import permissions
+from . import permissions, tasks
 from .models import Contact, Invitation, Kind, Organisation, PartnerMembership
 
 INVITATION_VALIDITY = timedelta(days=14)
@@ -175,18 +175,17 @@ def _hash(token: str) -> str:
 def invitation_create(*, actor: User, organisation: Organisation, email: str,
                       accept_url_template: str) -> Invitation:
     """Invite ``email`` to join ``organisation``. ``accept_url_template`` is an absolute URL
-    with ``{token}`` where the secret goes; the email leaves only once the row is committed."""
+    with ``{token}`` where the secret goes. A Celery task sends the email once the row is
+    committed (a rolled-back invitation sends nothing)."""
     if not permissions.can_invite_to_organisation(actor, organisation):
         raise PermissionDenied
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account already uses this email address.")})
-    token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
         email=email,
         invited_by=actor,
-        token_hash=_hash(token),
         expires_at=timezone.now() + INVITATION_VALIDITY,
     )
     invitation.full_clean()
@@ -198,24 +197,62 @@ def invitation_create(*, actor: User, organisation: Organisation, email: str,
             {"email": _("An invitation is already waiting for this address at this "
                         "organisation.")}
         ) from exc
-    url = accept_url_template.format(token=token)
-    transaction.on_commit(lambda: _send_invitation(invitation.pk, url))
+    tasks.send_invitation.delay_on_commit(invitation.pk, accept_url_template)
     return invitation
 
 
-def _send_invitation(invitation_id: int, url: str) -> None:
-    invitation = Invitation.objects.select_related("organisation", "invited_by").get(
-        pk=invitation_id
-    )
+def invitation_resend(*, actor: User, invitation: Invitation,
+                      accept_url_template: str) -> Invitation:
+    """Send a pending invitation again with a new link (the old one stops working) and a new
+    validity period."""
+    if not permissions.can_invite_to_organisation(actor, invitation.organisation):
+        raise PermissionDenied
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(_("This invitation was already accepted or revoked."))
+    invitation.token_hash = None
+    invitation.sent_at = None
+    invitation.expires_at = timezone.now() + INVITATION_VALIDITY
+    with transaction.atomic(), set_actor(actor):
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    tasks.send_invitation.delay_on_commit(invitation.pk, accept_url_template)
+    return invitation
+
+
+def invitation_send(*, invitation_id: int, accept_url_template: str) -> bool:
+    """Draw the secret, store its hash and email the link, once per (re)send.
+
+    Idempotent: the row is locked and marked sent in the same transaction as the email goes,
+    so a task delivered twice, or run by two workers at once, sends one email; an SMTP
+    failure rolls everything back and the task can retry. Returns whether an email left."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organisation", "invited_by")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if invitation is None or invitation.sent_at or invitation.accepted_at \
+                or invitation.revoked_at or invitation.expires_at <= timezone.now():
+            return False
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = _hash(token)
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["token_hash", "sent_at"])
+        _mail_invitation(invitation, accept_url_template.format(token=token))
+    return True
+
+
+def _mail_invitation(invitation: Invitation, url: str) -> None:
     context = {"invitation": invitation, "url": url}
-    # Partners get the message in both official portal languages, French first.
+    # Partners get the message in both of the portal's languages, French first.
     with override("fr-ca"):
         subject_fr = _("Invitation to the regional immigration services portal")
         body_fr = render_to_string("partners/email/invitation.txt", context)
     with override("en"):
+        subject_en = _("Invitation to the regional immigration services portal")
         body_en = render_to_string("partners/email/invitation.txt", context)
-    send_mail(subject_fr, f"{body_fr}\n\n----\n\n{body_en}", settings.DEFAULT_FROM_EMAIL,
-              [invitation.email])
+    send_mail(f"{subject_fr} / {subject_en}", f"{body_fr}\n\n----\n\n{body_en}",
+              settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -223,7 +260,7 @@ def invitation_for_token(token: str) -> Invitation | None:
     return (
         Invitation.objects.pending()
         .select_related("organisation")
-        .filter(token_hash=_hash(token or ""))
+        .filter(token_hash=_hash(token or ""), sent_at__isnull=False)
         .first()
     )
 

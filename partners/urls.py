@@ -19,5 +19,7 @@ urlpatterns = [
     path("<int:pk>/invitations/nouvelle/", views.invite, name="invite"),
     path("<int:pk>/invitations/<int:invitation_pk>/revoquer/", views.invitation_revoke,
          name="invitation_revoke"),
+    path("<int:pk>/invitations/<int:invitation_pk>/renvoyer/", views.invitation_resend,
+         name="invitation_resend"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -248,6 +248,12 @@ def contact_delete(request, pk, contact_pk):
     return redirect("partners:detail", pk=pk)
 
 
+def _accept_url_template(request):
+    return request.build_absolute_uri(
+        reverse("partners:invitation_accept", kwargs={"token": "TOKEN"})
+    ).replace("TOKEN", "{token}")
+
+
 @login_required
 def invite(request, pk):
     organisation = get_object_or_404(_scoped(request), pk=pk)
@@ -255,12 +261,9 @@ def invite(request, pk):
         raise PermissionDenied
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        template = request.build_absolute_uri(
-            reverse("partners:invitation_accept", kwargs={"token": "TOKEN"})
-        ).replace("TOKEN", "{token}")
         invitation = _apply(form, lambda: services.invitation_create(
             actor=request.user, organisation=organisation, email=form.cleaned_data["email"],
-            accept_url_template=template))
+            accept_url_template=_accept_url_template(request)))
         if invitation:
             messages.success(request, _("The invitation was sent to %(email)s.")
                              % {"email": invitation.email})
@@ -277,6 +280,25 @@ def invitation_revoke(request, pk, invitation_pk):
     )
     services.invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, _("The invitation was revoked."))
+    return redirect("partners:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def invitation_resend(request, pk, invitation_pk):
+    invitation = get_object_or_404(
+        Invitation.objects.for_user(request.user).select_related("organisation"),
+        pk=invitation_pk, organisation_id=pk,
+    )
+    try:
+        services.invitation_resend(actor=request.user, invitation=invitation,
+                                   accept_url_template=_accept_url_template(request))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The invitation was sent again to %(email)s; the previous "
+                                    "link no longer works.") % {"email": invitation.email})
     return redirect("partners:detail", pk=pk)
 
 

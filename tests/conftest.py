@@ -17,7 +17,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def pytest_collection_modifyitems(items):
     # Browser tests use a live server, whose transactional tests flush the database at the
     # end: run them last, after every test that relies on the loaded network.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # So do the tests that hand work to a real Celery worker.
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("browser", "worker")))
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,8 @@ OBJECT_URLS = {
     "invite": ("get", lambda o, w: reverse("partners:invite", args=[o.pk]), False),
     "invitation_revoke": ("post", lambda o, w: reverse(
         "partners:invitation_revoke", args=[o.pk, _invitation(o, w).pk]), False),
+    "invitation_resend": ("post", lambda o, w: reverse(
+        "partners:invitation_resend", args=[o.pk, _invitation(o, w).pk]), False),
 }
 
 

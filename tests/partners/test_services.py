@@ -188,3 +188,27 @@ def test_a_rolled_back_invitation_sends_no_email(adviser):
                                    accept_url_template=ACCEPT_URL)
         raise RuntimeError
     assert mail.outbox == []
+
+
+def test_sending_again_gives_a_new_link_and_the_old_one_stops_working(
+        adviser, django_capture_on_commit_callbacks):
+    invitation = _invite(adviser, OrganisationFactory(), "encore@exemple.example",
+                         django_capture_on_commit_callbacks)
+    old_token = _token_from_mail()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_resend(actor=adviser, invitation=invitation,
+                                   accept_url_template=ACCEPT_URL)
+    new_token = _token_from_mail()
+    assert len(mail.outbox) == 2 and new_token != old_token
+    assert services.invitation_for_token(old_token) is None
+    assert services.invitation_for_token(new_token) == invitation
+
+
+def test_the_send_task_does_nothing_for_an_invitation_already_sent(
+        adviser, django_capture_on_commit_callbacks):
+    from partners.tasks import send_invitation
+
+    invitation = _invite(adviser, OrganisationFactory(), "once@exemple.example",
+                         django_capture_on_commit_callbacks)
+    assert send_invitation(invitation.pk, ACCEPT_URL) is False
+    assert len(mail.outbox) == 1
