@@ -38,3 +38,18 @@ class OrganisationResource(resources.Resource):
     def dehydrate_is_demo(self, organisation):
         return self._yes_no[organisation.is_demo]
 
+
+
+class ContactResource(resources.Resource):
+    """An organisation's contacts, for the organisation's own export of its data."""
+
+    organisation = fields.Field(attribute="organisation__name", column_name=_("Organisation"))
+    first_name = fields.Field(attribute="first_name", column_name=_("First name"))
+    last_name = fields.Field(attribute="last_name", column_name=_("Last name"))
+    title = fields.Field(attribute="title", column_name=_("Title"))
+    email = fields.Field(attribute="email", column_name=_("Email"))
+    phone = fields.Field(attribute="phone", column_name=_("Phone"))
+    is_primary = fields.Field(attribute="is_primary", column_name=_("Main contact"))
+
+    def dehydrate_is_primary(self, contact):
+        return str(_("yes") if contact.is_primary else _("no"))

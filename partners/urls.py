@@ -12,6 +12,8 @@ urlpatterns = [
     path("registre/creer/", views.register_create, name="register_create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.update, name="update"),
+    re_path(r"^(?P<pk>\d+)/contacts\.(?P<fmt>csv|xlsx)$", views.contacts_export,
+            name="contacts_export"),
     path("<int:pk>/contacts/nouveau/", views.contact_create, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_update, name="contact_update"),
     path("<int:pk>/contacts/<int:contact_pk>/supprimer/", views.contact_delete,

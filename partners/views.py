@@ -25,7 +25,7 @@ from .forms import (
     RegisterSearchForm,
 )
 from .models import Contact, Invitation, Kind, Organisation
-from .resources import OrganisationResource
+from .resources import ContactResource, OrganisationResource
 
 
 def _scoped(request):
@@ -76,6 +76,17 @@ def directory(request):
 def export(request, fmt):
     filterset = _filtered(request)
     return export_response(OrganisationResource(), filterset.qs, fmt, "organisations")
+
+
+@login_required
+def contacts_export(request, pk, fmt):
+    """The organisation's contacts as a spreadsheet: partners export their own data (Law 25),
+    staff the files of their territory. Personal information: the download is logged."""
+    organisation = get_object_or_404(_scoped(request), pk=pk)
+    accessed.send(sender=Organisation, instance=organisation)
+    contacts = Contact.objects.for_user(request.user).filter(organisation=organisation) \
+        .select_related("organisation")
+    return export_response(ContactResource(), contacts, fmt, f"contacts-{organisation.pk}")
 
 
 @login_required
@@ -233,6 +244,8 @@ def contact_update(request, pk, contact_pk):
         Contact.objects.for_user(request.user).select_related("organisation"),
         pk=contact_pk, organisation_id=pk,
     )
+    if request.method == "GET":  # the form shows a person's contact details
+        accessed.send(sender=Contact, instance=contact)
     return _contact_form_view(request, contact.organisation, contact)
 
 

@@ -39,6 +39,8 @@ def _invitation(org, world):
 #: name -> (method, url builder(org, world), may a partner of the organisation use it?)
 OBJECT_URLS = {
     "detail": ("get", lambda o, w: reverse("partners:detail", args=[o.pk]), True),
+    "contacts_export": ("get", lambda o, w: reverse("partners:contacts_export",
+                                                     args=[o.pk, "csv"]), True),
     "edit": ("get", lambda o, w: reverse("partners:update", args=[o.pk]), False),
     "contact_create": ("get", lambda o, w: reverse("partners:contact_create", args=[o.pk]),
                        True),

@@ -79,3 +79,21 @@ def test_the_audit_trail_page_runs_constant_queries(client, django_assert_max_nu
         OrganisationFactory()
     with django_assert_max_num_queries(12):
         assert client.get(reverse("audit:log")).status_code == 200
+
+
+def test_opening_a_contact_form_and_downloading_contacts_are_recorded(client):
+    from partners.models import Organisation
+
+    adviser = StaffFactory(role="adviser", offices=[office("trois-rivieres")])
+    contact = ContactFactory(organisation=OrganisationFactory())
+    client.force_login(adviser)
+
+    client.get(reverse("partners:contact_update", args=[contact.organisation_id, contact.pk]))
+    response = client.get(reverse("partners:contacts_export",
+                                  args=[contact.organisation_id, "csv"]))
+
+    assert contact.email in response.content.decode("utf-8-sig")
+    assert entries_for(contact).filter(action=LogEntry.Action.ACCESS, actor=adviser).exists()
+    organisation = Organisation.objects.get(pk=contact.organisation_id)
+    assert entries_for(organisation).filter(action=LogEntry.Action.ACCESS,
+                                            actor=adviser).exists()

@@ -198,3 +198,19 @@ def test_the_invitation_page_sends_the_invitation(adviser_client, mailoutbox,
     assert response.url == reverse("account_login")
     assert organisation.memberships.get().user.email == "partenaire@exemple.example"
     assert adviser_client.get(link).status_code == 404  # used
+
+
+def test_a_partner_exports_their_own_organisations_contacts(client):
+    from tests.factories.partners import PartnerUserFactory
+
+    own = OrganisationFactory()
+    ContactFactory(organisation=own, last_name="Tremblay")
+    ContactFactory(organisation=OrganisationFactory(), last_name="Ailleurs")
+    client.force_login(PartnerUserFactory(organisation=own))
+    response = client.get(reverse("partners:contacts_export", args=[own.pk, "xlsx"]))
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Organisme", "Prénom", "Nom de famille")
+    assert [r[2] for r in rows[1:]] == ["Tremblay"]
