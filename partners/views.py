@@ -32,6 +32,20 @@ def _scoped(request):
     return Organisation.objects.for_user(request.user)
 
 
+def _scoped_contact(request, pk, contact_pk):
+    return get_object_or_404(
+        Contact.objects.for_user(request.user).select_related("organisation"),
+        pk=contact_pk, organisation_id=pk,
+    )
+
+
+def _scoped_invitation(request, pk, invitation_pk):
+    return get_object_or_404(
+        Invitation.objects.for_user(request.user).select_related("organisation"),
+        pk=invitation_pk, organisation_id=pk,
+    )
+
+
 def _filtered(request):
     return OrganisationFilter(request.GET or None, queryset=_scoped(request).for_list(),
                               request=request)
@@ -240,10 +254,7 @@ def contact_create(request, pk):
 
 @login_required
 def contact_update(request, pk, contact_pk):
-    contact = get_object_or_404(
-        Contact.objects.for_user(request.user).select_related("organisation"),
-        pk=contact_pk, organisation_id=pk,
-    )
+    contact = _scoped_contact(request, pk, contact_pk)
     if request.method == "GET":  # the form shows a person's contact details
         accessed.send(sender=Contact, instance=contact)
     return _contact_form_view(request, contact.organisation, contact)
@@ -252,10 +263,7 @@ def contact_update(request, pk, contact_pk):
 @login_required
 @require_POST
 def contact_delete(request, pk, contact_pk):
-    contact = get_object_or_404(
-        Contact.objects.for_user(request.user).select_related("organisation"),
-        pk=contact_pk, organisation_id=pk,
-    )
+    contact = _scoped_contact(request, pk, contact_pk)
     services.contact_delete(actor=request.user, contact=contact)
     messages.success(request, _("The contact was deleted."))
     return redirect("partners:detail", pk=pk)
@@ -287,10 +295,7 @@ def invite(request, pk):
 @login_required
 @require_POST
 def invitation_revoke(request, pk, invitation_pk):
-    invitation = get_object_or_404(
-        Invitation.objects.for_user(request.user).select_related("organisation"),
-        pk=invitation_pk, organisation_id=pk,
-    )
+    invitation = _scoped_invitation(request, pk, invitation_pk)
     services.invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, _("The invitation was revoked."))
     return redirect("partners:detail", pk=pk)
@@ -299,10 +304,7 @@ def invitation_revoke(request, pk, invitation_pk):
 @login_required
 @require_POST
 def invitation_resend(request, pk, invitation_pk):
-    invitation = get_object_or_404(
-        Invitation.objects.for_user(request.user).select_related("organisation"),
-        pk=invitation_pk, organisation_id=pk,
-    )
+    invitation = _scoped_invitation(request, pk, invitation_pk)
     try:
         services.invitation_resend(actor=request.user, invitation=invitation,
                                    accept_url_template=_accept_url_template(request))
