@@ -1,9 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from . import views
 
 admin.site.site_header = "Portail régionalisation — administration"
+# The admin's own password-only login would skip MFA: sign-in always goes through allauth.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -54,9 +54,16 @@ def test_only_central_administrators_reach_the_django_admin(client, role):
     user = (PartnerUserFactory(organisation=OrganisationFactory()) if role == "partner"
             else StaffFactory(role=role))
     client.force_login(user)
-    response = client.get("/admin/")
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[0][0].startswith("/admin/login/")
+    assert response.status_code == 403
+
+
+def test_the_admin_login_goes_through_the_portal_login_and_its_mfa(client):
+    response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
-    assert response.url.startswith("/admin/login/")
+    assert response.url.startswith(reverse("account_login"))
+    assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 302
 
 
 def test_a_central_administrator_reaches_the_django_admin(client):
