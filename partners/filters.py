@@ -33,6 +33,7 @@ class OrganisationFilter(django_filters.FilterSet):
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Name (default)"),
         fields=(
             ("search_text", "name"),  # folded: case and accents do not change the order
             ("kind", "kind"),
