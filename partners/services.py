@@ -83,8 +83,10 @@ def organisation_create(*, actor: User, is_demo: bool = False, **fields) -> Orga
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     organisation = Organisation(is_demo=is_demo, **fields)
-    if organisation.municipality_id and not organisation.mrc_id and organisation.kind != Kind.MRC:
-        organisation.mrc = organisation.municipality.mrc
+    municipality = organisation.municipality
+    if municipality and not organisation.mrc_id and organisation.kind != Kind.MRC \
+            and municipality.region_id == organisation.region_id:
+        organisation.mrc = municipality.mrc
     _check_location(organisation)
     _default_office(organisation)
     return _save(organisation, actor)

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -46,6 +47,16 @@ def _scoped_invitation(request, pk, invitation_pk):
     )
 
 
+def _page_or_fragment(request, template, partial, context):
+    """The whole page, or only its named partial for an htmx request (not for htmx's history
+    restore, which needs the page)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{template}#{partial}"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
 def _filtered(request):
     return OrganisationFilter(request.GET or None, queryset=_scoped(request).for_list(),
                               request=request)
@@ -80,10 +91,7 @@ def directory(request):
         "can_create": permissions.can_create_organisation(request.user),
         "current_ordering": request.GET.get("ordering") or "name",
     }
-    template = "partners/directory.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
+    return _page_or_fragment(request, "partners/directory.html", "results", context)
 
 
 @login_required
@@ -200,10 +208,7 @@ def register(request):
         "municipalities": [(m, existing.get(m.pk)) for m in municipalities],
         "mrcs": [(m, existing_mrcs.get(m.pk)) for m in mrcs],
     }
-    template = "partners/register.html"
-    if request.htmx:
-        template += "#matches"
-    return render(request, template, context)
+    return _page_or_fragment(request, "partners/register.html", "matches", context)
 
 
 @login_required

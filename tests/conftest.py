@@ -21,6 +21,16 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("browser", "worker")))
 
 
+@pytest.fixture
+def reloaded_network(transactional_db):
+    """For transactional tests (live server, real worker): the regional network, reloaded when
+    an earlier transactional test flushed the database."""
+    from regions.models import Region
+
+    if not Region.objects.exists():
+        call_command("load_reference_data", verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Each test starts with an empty cache (the tests' own Redis database)."""

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 # Playwright's sync API runs an asyncio event loop in the test thread; Django would otherwise
 # refuse the test thread's (synchronous) database calls while that loop exists.
@@ -49,28 +48,40 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db, live_server):
-    """The regional network, reloaded when a previous live-server test flushed the database."""
-    from regions.models import Region
-
-    if Region.objects.count() == 0:
-        call_command("load_reference_data", verbosity=0)
+def reference_data(reloaded_network, live_server):
+    """Every browser test runs on a live server with the regional network loaded."""
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh browser tab on the live server. The browser asks for English first, like many
-    staff workstations: the portal must still answer in French until the person switches."""
-    context = browser.new_context(base_url=live_server.url, locale="en-CA")
-    context.set_default_timeout(10_000)
-    # axe-core is in every page from the start: cheaper than adding it to each page audited.
-    context.add_init_script(path=str(AXE_SCRIPT))
-    tab = context.new_page()
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
+def new_page(browser, live_server):
+    """Opens a browser tab on the live server in a context of its own (no cookies: no session,
+    no language choice), as a second person on another computer would. The browser asks for
+    English first, like many staff workstations: the portal must still answer in French until
+    the person switches. Every context opened is closed at the end of the test, which fails
+    if any page raised a JavaScript error."""
+    contexts, errors = [], []
+
+    def open_page():
+        context = browser.new_context(base_url=live_server.url, locale="en-CA")
+        contexts.append(context)
+        context.set_default_timeout(10_000)
+        # axe-core is in every page from the start: cheaper than adding it to each page
+        # audited.
+        context.add_init_script(path=str(AXE_SCRIPT))
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        return tab
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript errors in the pages: {errors}"
+
+
+@pytest.fixture
+def page(new_page):
+    """A fresh browser tab on the live server (see ``new_page``)."""
+    return new_page()
 
 
 def _describe(violation):

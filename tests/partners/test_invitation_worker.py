@@ -42,8 +42,7 @@ def celery(*args):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_an_invitation_delivered_twice_is_emailed_once(worker_env, tmp_path):
+def test_an_invitation_delivered_twice_is_emailed_once(reloaded_network, worker_env, tmp_path):
     adviser = StaffFactory(role="adviser", offices=[office("trois-rivieres")])
     invitation = Invitation.objects.create(
         organisation=OrganisationFactory(), email="double@exemple.example", invited_by=adviser,
