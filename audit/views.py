@@ -4,9 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from partners.permissions import can_view_audit_trail
-
 from .filters import LogEntryFilter
+from .permissions import can_view_audit_trail
 
 
 @login_required

@@ -29,6 +29,3 @@ def can_manage_contacts(user, organisation) -> bool:
         == organisation.pk
     )
 
-
-def can_view_audit_trail(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.ADMIN

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Role, User
+from antennes.models import Office
 from antennes.services import office_for_location
+from regions.models import Mrc, Municipality, Region
 
 from . import permissions, tasks
 from .models import Contact, Invitation, Kind, Organisation, PartnerMembership
@@ -75,17 +77,32 @@ def _save(organisation: Organisation, actor, update_fields=None):
     return organisation
 
 
-def organisation_create(*, actor: User, is_demo: bool = False, **fields) -> Organisation:
-    """Create a partner organisation. Its serving office defaults from its territory."""
+def organisation_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    region: Region,
+    non_profit_kind: str = "",
+    mrc: Mrc | None = None,
+    municipality: Municipality | None = None,
+    office: Office | None = None,
+    email: str = "",
+    phone: str = "",
+    website: str = "",
+    address: str = "",
+    is_demo: bool = False,
+) -> Organisation:
+    """Create a partner organisation. Without ``office``, the office whose territory covers
+    it serves it. A municipality given without its MRC brings its MRC."""
     if not permissions.can_create_organisation(actor):
         raise PermissionDenied
-    unknown = set(fields) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
-    organisation = Organisation(is_demo=is_demo, **fields)
-    municipality = organisation.municipality
-    if municipality and not organisation.mrc_id and organisation.kind != Kind.MRC \
-            and municipality.region_id == organisation.region_id:
+    organisation = Organisation(
+        name=name, kind=kind, region=region, non_profit_kind=non_profit_kind, mrc=mrc,
+        municipality=municipality, office=office, email=email, phone=phone, website=website,
+        address=address, is_demo=is_demo,
+    )
+    if municipality and not mrc and kind != Kind.MRC and municipality.region_id == region.pk:
         organisation.mrc = municipality.mrc
     _check_location(organisation)
     _default_office(organisation)
