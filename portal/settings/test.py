@@ -1,7 +1,14 @@
 """Tests run on the real PostgreSQL and Redis named by DATABASE_URL and REDIS_URL."""
 
+from urllib.parse import urlparse
+
 from .base import *  # noqa: F403
-from .base import CACHES, env
+from .base import CACHES, REDIS_URL, env
+
+
+def _redis_database(url: str, number: int) -> str:
+    """The same Redis server as ``url``, another database number."""
+    return urlparse(url)._replace(path=f"/{number}").geturl()
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret-3a9d1e"  # noqa: S105
@@ -11,7 +18,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 # The tests' cache lives in its own Redis database, which they empty between tests.
-CACHES["default"]["LOCATION"] = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/1")
+CACHES["default"]["LOCATION"] = env("TEST_REDIS_URL", default=_redis_database(REDIS_URL, 1))
+#: The broker of the test that starts a real Celery worker (its own database, emptied first).
+TEST_BROKER_URL = env("TEST_BROKER_URL", default=_redis_database(REDIS_URL, 4))
 CACHES["default"]["KEY_PREFIX"] = "portail-test"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -135,3 +135,17 @@ def test_public_sign_up_is_closed(client):
         "password2": TEST_PASSWORD})
     assert not User.objects.filter(email="inconnu@exemple.qc.ca").exists()
     assert response.status_code == 200
+
+
+def test_a_partner_whose_address_is_not_verified_must_confirm_it_first(client):
+    from allauth.account.models import EmailAddress
+
+    partner = PartnerUserFactory(organisation=OrganisationFactory(), email="neuf@exemple.example")
+    EmailAddress.objects.filter(user=partner).update(verified=False)
+
+    response = client.post(reverse("account_login"),
+                           {"login": partner.email, "password": TEST_PASSWORD})
+
+    assert response.url == reverse("account_email_verification_sent")
+    assert not client.get(reverse("home")).wsgi_request.user.is_authenticated
+    assert mail.outbox[-1].to == [partner.email]

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -16,7 +17,6 @@ from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
 from tests.factories.partners import OrganisationFactory
 
-BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/4")
 ACCEPT_URL = "https://portail.example/organisations/invitations/{token}/"
 
 
@@ -26,14 +26,15 @@ def worker_env(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
+        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
+                        f"@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.TEST_BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    redis.Redis.from_url(BROKER).flushdb()
+    redis.Redis.from_url(settings.TEST_BROKER_URL).flushdb()
     return env
 
 
@@ -57,7 +58,7 @@ def test_an_invitation_delivered_twice_is_emailed_once(reloaded_network, worker_
         env=worker_env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True)
     try:
-        queue = redis.Redis.from_url(BROKER)
+        queue = redis.Redis.from_url(settings.TEST_BROKER_URL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             unacked = queue.hlen("unacked") if queue.exists("unacked") else 0
