@@ -67,11 +67,11 @@ def _default_office(organisation: Organisation):
     organisation.office = office
 
 
-def _save(organisation: Organisation, actor, update_fields=None):
+def _save(organisation: Organisation, actor):
     organisation.full_clean()
     try:
         with transaction.atomic(), set_actor(actor):
-            organisation.save(update_fields=update_fields)
+            organisation.save()
     except IntegrityError as exc:  # a concurrent create beat full_clean's uniqueness check
         raise ValidationError(_("This organisation already exists.")) from exc
     return organisation

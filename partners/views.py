@@ -153,8 +153,7 @@ def create(request):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organisation = _apply(form, lambda: services.organisation_create(
-            actor=request.user, **{k: v for k, v in form.cleaned_data.items()
-                                   if v not in (None, "") or k == "non_profit_kind"}))
+            actor=request.user, **form.cleaned_data))
         if organisation:
             messages.success(request, _("The organisation was created."))
             return redirect("partners:detail", pk=organisation.pk)
