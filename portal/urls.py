@@ -17,4 +17,6 @@ urlpatterns = [
     path("organisations/", include("partners.urls")),
     path("reseau/", include("antennes.urls")),
     path("journal/", include("audit.urls")),
+    path("plans-action/", include("programs.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -1,0 +1,639 @@
+"""Programs, calls for projects, action plans with their measures, and the reports on them.
+
+The plan workflow (who may move a plan from one status to another) lives in
+``programs/workflow.py``; every write goes through ``programs/services.py``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from portal.scoping import ScopedQuerySet
+
+ZERO = Decimal("0.00")
+
+
+class Axis(models.TextChoices):
+    """The seed's seven intervention axes, used wherever an activity is classified."""
+
+    ATTRACTION = "attraction", _("Attraction")
+    PROMOTION = "promotion", _("Promotion")
+    INTERCULTURAL = "intercultural", _("Intercultural rapprochement")
+    CONCERTATION = "concertation", _("Concertation and mobilisation")
+    RETENTION = "retention", _("Retention")
+    PREPARATION = "preparation", _("Preparation of communities")
+    AWARENESS = "awareness", _("Awareness")
+
+
+class Characteristic(models.TextChoices):
+    """The seed's five characteristics of a welcoming and inclusive community."""
+
+    FAIR_ACCESS = "fair_access", _("Fair access to institutions, facilities and services")
+    JOB_MARKET = "job_market", _(
+        "A dynamic local job market, free of discrimination, where immigrants’ skills are "
+        "recognised"
+    )
+    FRENCH = "french", _("Opportunities to learn French and to use it in public")
+    DIVERSITY = "diversity", _("Recognition and valuing of ethnocultural diversity")
+    EXCHANGE = "exchange", _("Occasions for intercultural exchange and networking")
+
+
+def fiscal_year_of(day) -> int:
+    """The Quebec government fiscal year (April 1 to March 31) a date falls in, named by the
+    calendar year it starts in: 2026-05-01 and 2027-03-31 are both in 2026 (« 2026-2027 »)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_label(year: int) -> str:
+    return f"{year}-{year + 1}"
+
+
+# --------------------------------------------------------------------------------------------
+# Programs and calls for projects (edited by central administrators)
+# --------------------------------------------------------------------------------------------
+
+
+class ProgramQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Program(models.Model):
+    """A funding program. Programs are data an administrator edits; the real ones are loaded
+    from ``fixtures/programs.json``."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    #: partners.Kind values the program funds.
+    eligible_kinds = models.JSONField(_("eligible organisation kinds"), default=list)
+    #: Axis values the program funds.
+    axes = models.JSONField(_("intervention axes funded"), default=list)
+    max_amount = models.DecimalField(_("maximum amount per plan ($)"), max_digits=12,
+                                     decimal_places=2, validators=[MinValueValidator(0)])
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_amount__gte=0), name="program_max_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.code.upper()} — {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_fr
+
+    @property
+    def description(self) -> str:
+        return (self.description_en if (get_language() or "").startswith("en")
+                else self.description_fr)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from partners.models import Kind
+
+        errors = {}
+        unknown = set(self.eligible_kinds or []) - set(Kind.values)
+        if not self.eligible_kinds or unknown:
+            errors["eligible_kinds"] = _("Choose at least one known organisation kind.")
+        unknown = set(self.axes or []) - set(Axis.values)
+        if not self.axes or unknown:
+            errors["axes"] = _("Choose at least one known intervention axis.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_eligible(self, organisation) -> bool:
+        return organisation.kind in (self.eligible_kinds or [])
+
+
+class CallQuerySet(models.QuerySet):
+    def open(self, now=None):
+        now = now or timezone.now()
+        return self.filter(opens_at__lte=now, closes_at__gt=now, program__is_active=True)
+
+
+class Call(models.Model):
+    """A call for projects: a window during which organisations submit plans to a program."""
+
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT,
+                                related_name="calls")
+    title = models.CharField(_("title"), max_length=200)
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), help_text=_("The year the fiscal year starts in (April 1): 2026 for "
+                                      "2026-2027."))
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    budget = models.DecimalField(_("budget envelope ($)"), max_digits=14, decimal_places=2,
+                                 validators=[MinValueValidator(0)])
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call for projects")
+        verbose_name_plural = _("calls for projects")
+        ordering = ["-opens_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")),
+                                   name="call_closes_after_it_opens",
+                                   violation_error_message=_("A call must close after it opens.")),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="call_budget_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.program.code.upper()} — {self.title} ({self.fiscal_year_label})"
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now < self.closes_at and self.program.is_active
+
+
+class RequiredDocument(models.Model):
+    """A document every plan submitted under the call must attach."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call for projects"), on_delete=models.CASCADE,
+                             related_name="required_documents")
+    name = models.CharField(_("document"), max_length=200)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "name"], name="required_document_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# --------------------------------------------------------------------------------------------
+# Action plans
+# --------------------------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    RECOMMENDED = "recommended", _("Recommended")
+    NOT_RECOMMENDED = "not_recommended", _("Not recommended")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ActionPlanQuerySet(ScopedQuerySet):
+    office_path = "organisation__office"
+    organisation_path = "organisation"
+
+    def for_list(self):
+        """Everything the queue and the partner's list show, in the page's one query."""
+        return self.select_related(
+            "organisation", "organisation__region", "organisation__office",
+            "call", "call__program", "adviser",
+        )
+
+    def with_axis(self, axis):
+        return self.filter(Exists(Measure.objects.filter(plan=OuterRef("pk"), axis=axis)))
+
+
+class ActionPlan(models.Model):
+    """An organisation's action plan under a call for projects."""
+
+    organisation = models.ForeignKey("partners.Organisation", verbose_name=_("organisation"),
+                                     on_delete=models.PROTECT, related_name="action_plans")
+    call = models.ForeignKey(Call, verbose_name=_("call for projects"), on_delete=models.PROTECT,
+                             related_name="plans")
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("start"), null=True, blank=True)
+    ends_on = models.DateField(_("end"), null=True, blank=True)
+    needs_analysis = models.TextField(
+        _("summary of the needs analysis"), blank=True,
+        help_text=_("Required for municipal bodies."))
+    objectives = models.TextField(_("objectives"), blank=True)
+    #: Characteristic values the plan addresses.
+    characteristics = models.JSONField(_("welcoming-community characteristics addressed"),
+                                       default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("adviser"),
+                                on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="assigned_plans")
+    # Derived totals, recomputed by programs.services from the budget lines; never typed.
+    requested_total = models.DecimalField(_("asked of the ministry ($)"), max_digits=14,
+                                          decimal_places=2, default=ZERO, editable=False)
+    partner_total = models.DecimalField(_("partner contribution ($)"), max_digits=14,
+                                        decimal_places=2, default=ZERO, editable=False)
+    other_total = models.DecimalField(_("other funders ($)"), max_digits=14, decimal_places=2,
+                                      default=ZERO, editable=False)
+    recommended_amount = models.DecimalField(_("amount recommended ($)"), max_digits=14,
+                                             decimal_places=2, null=True, blank=True,
+                                             editable=False)
+    approved_amount = models.DecimalField(_("amount approved ($)"), max_digits=14,
+                                          decimal_places=2, null=True, blank=True,
+                                          editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ActionPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action plan")
+        verbose_name_plural = _("action plans")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values),
+                                   name="action_plan_status_known"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="action_plan_ends_after_start",
+                violation_error_message=_("The end must not be before the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | Q(status__in=[Status.APPROVED, Status.IN_PROGRESS, Status.CLOSED]),
+                name="action_plan_approved_amount_only_when_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["organisation", "-updated_at"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def total_budget(self) -> Decimal:
+        return self.requested_total + self.partner_total + self.other_total
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        """The fiscal years the plan's period spans."""
+        if not (self.starts_on and self.ends_on):
+            return []
+        return list(range(fiscal_year_of(self.starts_on), fiscal_year_of(self.ends_on) + 1))
+
+    def get_characteristics_display(self) -> list[str]:
+        labels = dict(Characteristic.choices)
+        return [labels[c] for c in self.characteristics if c in labels]
+
+
+class Measure(models.Model):
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="measures")
+    axis = models.CharField(_("intervention axis"), max_length=20, choices=Axis.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    target_groups = models.CharField(_("target groups"), max_length=300, blank=True)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"))
+    partners_involved = models.CharField(_("partners involved"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["plan", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(axis__in=Axis.values), name="measure_axis_known"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
+                                   name="measure_ends_after_start",
+                                   violation_error_message=_("The end must not be before the "
+                                                             "start.")),
+        ]
+        indexes = [models.Index(fields=["axis", "plan"])]
+
+    def __str__(self):
+        return self.title
+
+
+class Indicator(models.Model):
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE,
+                                related_name="indicators")
+    name = models.CharField(_("indicator"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=50)
+    target_value = models.DecimalField(_("target"), max_digits=12, decimal_places=2,
+                                       validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["measure", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+
+class BudgetLine(models.Model):
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE,
+                                related_name="budget_lines")
+    label = models.CharField(_("expense"), max_length=200)
+    requested_amount = models.DecimalField(_("asked of the ministry ($)"), max_digits=12,
+                                           decimal_places=2, default=ZERO,
+                                           validators=[MinValueValidator(0)])
+    partner_amount = models.DecimalField(_("partner contribution ($)"), max_digits=12,
+                                         decimal_places=2, default=ZERO,
+                                         validators=[MinValueValidator(0)])
+    other_amount = models.DecimalField(_("other funders ($)"), max_digits=12, decimal_places=2,
+                                       default=ZERO, validators=[MinValueValidator(0)])
+    other_funders = models.CharField(_("other funders"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["measure", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__gte=0, partner_amount__gte=0, other_amount__gte=0),
+                name="budget_line_amounts_positive"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def total(self) -> Decimal:
+        return self.requested_amount + self.partner_amount + self.other_amount
+
+
+# --------------------------------------------------------------------------------------------
+# History, comments, attachments
+# --------------------------------------------------------------------------------------------
+
+
+class PlanEventQuerySet(ScopedQuerySet):
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+
+
+class PlanEvent(models.Model):
+    """One row per move of a plan or of one of its reports: the plan's timeline."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="events")
+    report = models.ForeignKey("Report", verbose_name=_("report"), on_delete=models.CASCADE,
+                               null=True, blank=True, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20)
+    to_status = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                              on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("comment"), blank=True)
+    amount = models.DecimalField(_("amount ($)"), max_digits=14, decimal_places=2, null=True,
+                                 blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = PlanEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan history entry")
+        verbose_name_plural = _("plan history")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["plan", "created_at"])]
+
+    def __str__(self):
+        return f"{self.plan_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def from_label(self):
+        return _status_label(self.from_status, self.report_id)
+
+    @property
+    def to_label(self):
+        return _status_label(self.to_status, self.report_id)
+
+
+def _status_label(value, is_report):
+    choices = ReportStatus if is_report else Status
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+class CommentQuerySet(ScopedQuerySet):
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+
+
+class Comment(models.Model):
+    """The thread between the partner and the ministry about a plan (both sides read it)."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"),
+                               on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"), max_length=5000)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.author} — {self.created_at:%Y-%m-%d}"
+
+
+class AttachmentQuerySet(ScopedQuerySet):
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+
+
+def private_storage():
+    """Storage outside the web root (settings.STORAGES["private"]); read at call time so tests
+    and deployments choose the folder."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def attachment_path(instance, filename):
+    # The stored name never uses the uploaded name: a random one in the plan's folder.
+    import uuid
+
+    return f"plans/{instance.plan_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A document attached to a plan (or to one of its reports). Files live in private storage
+    outside the web root and are served only through the scoped download view."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="attachments")
+    report = models.ForeignKey("Report", verbose_name=_("report"), on_delete=models.CASCADE,
+                               null=True, blank=True, related_name="attachments")
+    required_document = models.ForeignKey(RequiredDocument, verbose_name=_("document"),
+                                          on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200,
+                            storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+
+class ReportKind(models.TextChoices):
+    PROGRESS = "progress", _("Progress report")
+    FINAL = "final", _("Final report")
+
+
+class ReportStatus(models.TextChoices):
+    EXPECTED = "expected", _("Expected")
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+#: Reports the partner still owes.
+OWED_REPORT_STATUSES = (ReportStatus.EXPECTED, ReportStatus.CHANGES_REQUESTED)
+
+
+class ReportQuerySet(ScopedQuerySet):
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+
+    def owed(self):
+        return self.filter(status__in=OWED_REPORT_STATUSES)
+
+    def due_between(self, start, end):
+        """Owed reports due from ``start`` to ``end`` inclusive (the reminders' query)."""
+        return self.owed().filter(due_on__gte=start, due_on__lte=end)
+
+    def late(self, today=None):
+        today = today or timezone.localdate()
+        return self.owed().filter(due_on__lt=today)
+
+    def for_list(self):
+        return self.select_related("plan", "plan__organisation", "plan__organisation__office",
+                                   "plan__adviser", "plan__call__program")
+
+
+class Report(models.Model):
+    """A report the partner owes on an approved plan, at a date the adviser sets."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="reports")
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices,
+                              default=ReportStatus.EXPECTED)
+    narrative = models.TextField(_("overall narrative"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["plan", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values),
+                                   name="report_status_known"),
+            models.CheckConstraint(condition=Q(kind__in=ReportKind.values),
+                                   name="report_kind_known"),
+            models.UniqueConstraint(fields=["plan"], condition=Q(kind="final"),
+                                    name="report_one_final_per_plan",
+                                    violation_error_message=_("This plan already has a final "
+                                                              "report.")),
+            models.UniqueConstraint(fields=["plan", "due_on", "kind"],
+                                    name="report_one_per_plan_kind_and_date"),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.due_on}"
+
+    def is_late(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in OWED_REPORT_STATUSES and self.due_on < today
+
+
+class MeasureReport(models.Model):
+    """What a report says of one measure: the amount spent and a narrative."""
+
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE,
+                               related_name="measure_reports")
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE,
+                                related_name="reports")
+    amount_spent = models.DecimalField(_("amount spent ($)"), max_digits=12, decimal_places=2,
+                                       default=ZERO, validators=[MinValueValidator(0)])
+    narrative = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("measure report")
+        verbose_name_plural = _("measure reports")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "measure"], name="measure_report_unique"),
+            models.CheckConstraint(condition=Q(amount_spent__gte=0),
+                                   name="measure_report_amount_positive"),
+        ]
+
+
+class IndicatorResult(models.Model):
+    """The value an indicator reached, as of a report."""
+
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE,
+                               related_name="indicator_results")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
+                                  on_delete=models.CASCADE, related_name="results")
+    value = models.DecimalField(_("value reached"), max_digits=12, decimal_places=2,
+                                validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = _("indicator result")
+        verbose_name_plural = _("indicator results")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"],
+                                    name="indicator_result_unique"),
+        ]

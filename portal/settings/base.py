@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "partners",
     "enterprises",
     "programs",
+    "notifications",
     "audit",
 ]
 
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -137,8 +139,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+#: Uploaded documents live outside the web root and are served only through scoped views.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -164,6 +172,11 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 DIRECTORY_PAGE_SIZE = 25
+PLAN_QUEUE_PAGE_SIZE = 25
+#: Largest attachment accepted (bytes).
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+#: Where links in emails point (no request is at hand in a Celery task).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -24,3 +24,10 @@ TEST_BROKER_URL = env("TEST_BROKER_URL", default=_redis_database(REDIS_URL, 4))
 CACHES["default"]["KEY_PREFIX"] = "portail-test"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Uploaded files of a test run go to a temporary folder, never into the project.
+import tempfile  # noqa: E402
+
+from .base import STORAGES  # noqa: E402
+
+STORAGES["private"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="portail-test-private-")

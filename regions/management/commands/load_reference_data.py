@@ -2,13 +2,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from programs.services import programs_load
 from regions.services import DEFAULT_DATA_DIR, ReferenceDataError, reference_data_load
 
 
 class Command(BaseCommand):
     help = (
         "Load or refresh the regional network: 17 regions, 4 SITs, 25 offices, MRCs, the 1,285 "
-        "municipalities of the register and the offices' first territories. Idempotent."
+        "municipalities of the register, the offices' first territories and the funding programs. "
+        "Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -19,6 +21,9 @@ class Command(BaseCommand):
             report = reference_data_load(data_dir=data_dir)
         except ReferenceDataError as exc:
             raise CommandError(str(exc)) from exc
+        report.created["Program"] = programs_load()
+        if not report.created["Program"]:
+            del report.created["Program"]
         if verbosity < 1:
             return
         if not report.created and not report.updated:

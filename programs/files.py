@@ -1,0 +1,86 @@
+"""Checking an uploaded document by its content, not by its name.
+
+Accepted: PDF, DOCX, XLSX, ODT (and the matching OpenDocument spreadsheet is not accepted: the
+issue names these four). A file is recognised by its first bytes and, for the zip-based formats,
+by the parts every real file of the format has. The extension must agree with the content.
+"""
+
+import hashlib
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+
+EXTENSIONS = {".pdf": PDF, ".docx": DOCX, ".xlsx": XLSX, ".odt": ODT}
+
+
+def _zip_kind(upload) -> str | None:
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
+                return ODT
+            if "[Content_Types].xml" in names:
+                if "word/document.xml" in names:
+                    return DOCX
+                if "xl/workbook.xml" in names:
+                    return XLSX
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError):
+        return None
+    finally:
+        upload.seek(0)
+    return None
+
+
+def sniff(upload) -> str | None:
+    """The content type ``upload`` really has among the accepted ones, or None."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(upload)
+    return None
+
+
+def check_upload(upload) -> tuple[str, str]:
+    """Validate ``upload``; return (content type, SHA-256). Raise a ValidationError that says
+    what is wrong."""
+    name = upload.name or ""
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file « %(name)s » is %(size)s; the limit is %(max)s.")
+            % {"name": name, "size": filesizeformat(upload.size),
+               "max": filesizeformat(settings.ATTACHMENT_MAX_BYTES)},
+            code="too_large")
+    if upload.size == 0:
+        raise ValidationError(_("The file « %(name)s » is empty.") % {"name": name},
+                              code="empty")
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    expected = EXTENSIONS.get(extension)
+    if expected is None:
+        raise ValidationError(
+            _("« %(name)s »: only PDF, DOCX, XLSX and ODT files are accepted.") % {"name": name},
+            code="extension")
+    actual = sniff(upload)
+    if actual != expected:
+        raise ValidationError(
+            _("« %(name)s » is not a real %(format)s file: its content does not match its "
+              "name. Save it again in that format, or export it as PDF.")
+            % {"name": name, "format": extension[1:].upper()},
+            code="content")
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return actual, digest.hexdigest()

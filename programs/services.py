@@ -1,0 +1,609 @@
+"""Every write on programs' action plans, measures, attachments, comments and reports.
+
+Functions take keyword-only arguments and an ``actor``; they check the actor may act, validate,
+write inside a transaction, record history and enqueue notifications after commit. A refused
+action raises ``PermissionDenied`` or ``ValidationError`` (whose message says what is wrong) and
+leaves the database as it was.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from partners.models import Organisation
+
+from . import files, permissions, tasks
+from .models import (
+    ZERO,
+    ActionPlan,
+    Attachment,
+    BudgetLine,
+    Call,
+    Characteristic,
+    Comment,
+    Indicator,
+    IndicatorResult,
+    Measure,
+    MeasureReport,
+    PlanEvent,
+    Program,
+    Report,
+    ReportKind,
+    ReportStatus,
+    RequiredDocument,
+    Status,
+)
+from .workflow import (
+    DECISION_STATUSES,
+    EDITABLE_STATUSES,
+    REPORT_TRANSITIONS,
+    TRANSITIONS,
+)
+
+
+class TransitionRefused(ValidationError):
+    """A status move that is not allowed now; the message says why."""
+
+
+PLAN_FIELDS = ("title", "starts_on", "ends_on", "needs_analysis", "objectives",
+               "characteristics")
+MEASURE_FIELDS = ("axis", "title", "description", "target_groups", "starts_on", "ends_on",
+                  "partners_involved", "position")
+INDICATOR_FIELDS = ("name", "unit", "target_value")
+BUDGET_LINE_FIELDS = ("label", "requested_amount", "partner_amount", "other_amount",
+                      "other_funders")
+
+
+def _require(allowed: bool):
+    if not allowed:
+        raise PermissionDenied
+
+
+def _require_editable(actor, plan):
+    if not permissions.is_plan_partner(actor, plan):
+        raise PermissionDenied
+    if plan.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            _("A plan that is « %(status)s » can no longer be changed.")
+            % {"status": plan.get_status_display()})
+
+
+# --------------------------------------------------------------------------------------------
+# Plans, measures, totals
+# --------------------------------------------------------------------------------------------
+
+
+def plan_create(*, actor: User, organisation: Organisation, call: Call, title: str,
+                starts_on: date | None = None, ends_on: date | None = None,
+                needs_analysis: str = "", objectives: str = "",
+                characteristics: Sequence[str] = ()) -> ActionPlan:
+    """A partner user starts a draft plan for their organisation under ``call``."""
+    _require(permissions.can_create_plan(actor, organisation))
+    if not call.program.is_eligible(organisation):
+        raise ValidationError({"call": _("Organisations of this kind are not eligible to the "
+                                         "program « %(program)s ».")
+                               % {"program": call.program.name}})
+    if not call.is_open():
+        raise ValidationError({"call": _("This call for projects is not open.")})
+    plan = ActionPlan(organisation=organisation, call=call, title=title.strip(),
+                      starts_on=starts_on, ends_on=ends_on, needs_analysis=needs_analysis,
+                      objectives=objectives, characteristics=_characteristics(characteristics),
+                      created_by=actor)
+    plan.full_clean()
+    with transaction.atomic(), set_actor(actor):
+        plan.save()
+    return plan
+
+
+def _characteristics(values: Iterable[str]) -> list[str]:
+    values = list(dict.fromkeys(values))
+    unknown = set(values) - set(Characteristic.values)
+    if unknown:
+        raise ValidationError({"characteristics": _("Unknown characteristic.")})
+    return values
+
+
+def plan_update(*, actor: User, plan: ActionPlan, **changes) -> ActionPlan:
+    """Change the plan's own fields (``PLAN_FIELDS``) while the partner may edit it."""
+    _require_editable(actor, plan)
+    unknown = set(changes) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"plan_update() cannot change {sorted(unknown)}")
+    if "characteristics" in changes:
+        changes["characteristics"] = _characteristics(changes["characteristics"])
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    with transaction.atomic(), set_actor(actor):
+        plan.save(update_fields=[*changes, "updated_at"])
+    return plan
+
+
+def plan_delete(*, actor: User, plan: ActionPlan) -> None:
+    """A draft that was never submitted may be deleted by its organisation."""
+    _require(permissions.is_plan_partner(actor, plan))
+    if plan.status != Status.DRAFT or plan.events.exists():
+        raise ValidationError(_("Only a draft that was never submitted can be deleted; "
+                                "withdraw the plan instead."))
+    with transaction.atomic(), set_actor(actor):
+        for attachment in plan.attachments.all():
+            transaction.on_commit(lambda f=attachment.file: f.delete(save=False))
+        plan.delete()
+
+
+def _recompute_totals(plan: ActionPlan) -> None:
+    """The plan's totals are the sums of its budget lines: derived here, never typed."""
+    sums = BudgetLine.objects.filter(measure__plan=plan).aggregate(
+        requested=Sum("requested_amount"), partner=Sum("partner_amount"),
+        other=Sum("other_amount"))
+    plan.requested_total = sums["requested"] or ZERO
+    plan.partner_total = sums["partner"] or ZERO
+    plan.other_total = sums["other"] or ZERO
+    plan.save(update_fields=["requested_total", "partner_total", "other_total", "updated_at"])
+
+
+def measure_save(*, actor: User, plan: ActionPlan, measure: Measure | None = None,
+                 fields: dict, indicators: Sequence[dict],
+                 budget_lines: Sequence[dict]) -> Measure:
+    """Create or replace a measure with its indicators and budget lines, and recompute the
+    plan's totals. ``fields`` holds ``MEASURE_FIELDS``; each indicator holds
+    ``INDICATOR_FIELDS`` and each budget line ``BUDGET_LINE_FIELDS``."""
+    _require_editable(actor, plan)
+    if measure is not None and measure.plan_id != plan.pk:
+        raise PermissionDenied
+    unknown = set(fields) - set(MEASURE_FIELDS)
+    if unknown:
+        raise TypeError(f"measure_save() cannot set {sorted(unknown)}")
+    measure = measure or Measure(plan=plan)
+    for name, value in fields.items():
+        setattr(measure, name, value)
+    if measure._state.adding and "position" not in fields:
+        measure.position = plan.measures.count() + 1
+    measure.full_clean()
+    new_indicators = [Indicator(measure=measure, **{k: row[k] for k in INDICATOR_FIELDS
+                                                    if k in row}) for row in indicators]
+    new_lines = [BudgetLine(measure=measure, **{k: row[k] for k in BUDGET_LINE_FIELDS
+                                                if k in row}) for row in budget_lines]
+    for obj in (*new_indicators, *new_lines):
+        obj.full_clean(exclude=["measure"])
+    with transaction.atomic(), set_actor(actor):
+        measure.save()
+        measure.indicators.all().delete()
+        measure.budget_lines.all().delete()
+        for obj in (*new_indicators, *new_lines):
+            obj.measure = measure
+        Indicator.objects.bulk_create(new_indicators)
+        BudgetLine.objects.bulk_create(new_lines)
+        _recompute_totals(plan)
+    return measure
+
+
+def measure_delete(*, actor: User, measure: Measure) -> None:
+    plan = measure.plan
+    _require_editable(actor, plan)
+    with transaction.atomic(), set_actor(actor):
+        measure.delete()
+        _recompute_totals(plan)
+
+
+# --------------------------------------------------------------------------------------------
+# Attachments and comments
+# --------------------------------------------------------------------------------------------
+
+
+def attachment_add(*, actor: User, plan: ActionPlan, upload,
+                   required_document: RequiredDocument | None = None,
+                   report: Report | None = None) -> Attachment:
+    """Store a document checked by its content (see ``programs.files``) in private storage.
+    A plan's documents are added while the partner may edit it; a report's while the report
+    may be edited."""
+    if report is not None:
+        if report.plan_id != plan.pk:
+            raise PermissionDenied
+        _require(permissions.can_edit_report(actor, report))
+    else:
+        _require_editable(actor, plan)
+    if required_document is not None and required_document.call_id != plan.call_id:
+        raise ValidationError({"required_document": _("This document is not asked by the "
+                                                      "plan’s call for projects.")})
+    try:
+        content_type, sha256 = files.check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    attachment = Attachment(plan=plan, report=report, required_document=required_document,
+                            original_name=upload.name[-200:], content_type=content_type,
+                            size=upload.size, sha256=sha256, uploaded_by=actor)
+    with transaction.atomic(), set_actor(actor):
+        attachment.file.save(upload.name, upload, save=False)  # stored under a random name
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+def attachment_delete(*, actor: User, attachment: Attachment) -> None:
+    _require(permissions.can_delete_attachment(actor, attachment))
+    with transaction.atomic(), set_actor(actor):
+        attachment.delete()
+        transaction.on_commit(lambda: attachment.file.delete(save=False))
+
+
+def comment_add(*, actor: User, plan: ActionPlan, body: str) -> Comment:
+    """A message in the plan's thread; the other side is notified after commit."""
+    _require(permissions.can_comment_plan(actor, plan))
+    comment = Comment(plan=plan, author=actor, body=body.strip())
+    comment.full_clean()
+    with transaction.atomic(), set_actor(actor):
+        comment.save()
+        tasks.notify_plan_comment.delay_on_commit(comment.pk)
+    return comment
+
+
+# --------------------------------------------------------------------------------------------
+# The workflow
+# --------------------------------------------------------------------------------------------
+
+
+def _amount(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except InvalidOperation as exc:
+        raise TransitionRefused(_("The amount must be a number.")) from exc
+    return amount.quantize(Decimal("0.01"))
+
+
+def plan_transition(*, actor: User, plan_id: int, to: str, comment: str = "",
+                    amount=None, now=None) -> ActionPlan:
+    """Move a plan to status ``to`` if the table allows ``actor``'s role to, from where it
+    is now, and the move's checks pass; write a history row and notify the other side after
+    commit. Moving to the status the plan already has does nothing (a double click is safe).
+    """
+    now = now or timezone.now()
+    comment = (comment or "").strip()
+    with transaction.atomic(), set_actor(actor):
+        plan = (ActionPlan.objects.for_user(actor).select_for_update(of=("self",))
+                .filter(pk=plan_id).first())
+        if plan is None:
+            raise ActionPlan.DoesNotExist
+        if plan.status == to:
+            return plan
+        move = TRANSITIONS.get((plan.status, to))
+        if move is None or actor.role not in move.roles:
+            raise TransitionRefused(
+                _("You cannot move a plan from « %(from)s » to « %(to)s ».")
+                % {"from": plan.get_status_display(), "to": _status_label(to)},
+                code="not_allowed")
+        if move.needs_comment and not comment:
+            raise TransitionRefused(_("A comment is required for this decision."),
+                                    code="comment_required")
+        update = {"status": to}
+        if move.needs_amount:
+            value = _amount(amount)
+            if value is None or value <= 0:
+                raise TransitionRefused(_("Give the amount (more than 0 $)."),
+                                        code="amount_required")
+            if value > plan.call.program.max_amount:
+                raise TransitionRefused(
+                    _("The amount exceeds the program’s maximum (%(max)s $).")
+                    % {"max": plan.call.program.max_amount}, code="amount_too_high")
+            if value > plan.requested_total:
+                raise TransitionRefused(
+                    _("The amount exceeds what the plan asks (%(asked)s $).")
+                    % {"asked": plan.requested_total}, code="amount_too_high")
+        else:
+            value = None
+        problems = [p for guard in move.guards for p in guard(plan, now)]
+        if problems:
+            raise TransitionRefused(problems, code="incomplete")
+        if to == Status.SUBMITTED:
+            update["submitted_at"] = now
+        if to == Status.IN_REVIEW and (plan.adviser_id is None or actor.role == Role.ADVISER):
+            update["adviser"] = actor  # the adviser who takes the plan reviews it
+        if to in DECISION_STATUSES:
+            update["recommended_amount"] = value
+        if to == Status.APPROVED:
+            update["approved_amount"] = value
+        if to in (Status.APPROVED, Status.REFUSED):
+            update["decided_at"] = now
+        from_status = plan.status
+        for name, new in update.items():
+            setattr(plan, name, new)
+        plan.save(update_fields=[*update, "updated_at"])
+        event = PlanEvent.objects.create(plan=plan, from_status=from_status, to_status=to,
+                                         actor=actor, comment=comment, amount=value,
+                                         created_at=now)
+        tasks.notify_plan_event.delay_on_commit(event.pk)
+    return plan
+
+
+def _status_label(value):
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
+def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
+    """Assign plans to ``adviser`` (an adviser or SIT manager who serves them). Only plans in
+    both the actor's and the adviser's territory are assigned; return how many."""
+    _require(permissions.can_assign_plans(actor))
+    if not permissions.can_be_assigned_plans(adviser):
+        raise ValidationError(_("Plans can only be assigned to an adviser or a SIT manager."))
+    ids = [int(pk) for pk in plan_ids]
+    plans = (ActionPlan.objects.for_user(actor).filter(pk__in=ids)
+             .filter(pk__in=ActionPlan.objects.for_user(adviser).values("pk"))
+             .exclude(adviser=adviser))
+    with transaction.atomic(), set_actor(actor):
+        assigned = list(plans.select_for_update(of=("self",)).values_list("pk", flat=True))
+        ActionPlan.objects.filter(pk__in=assigned).update(adviser=adviser,
+                                                          updated_at=timezone.now())
+        if adviser != actor:
+            for pk in assigned:
+                tasks.notify_plan_assigned.delay_on_commit(pk, adviser.pk)
+    return len(assigned)
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+
+def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[date],
+                    final_due_on: date) -> list[Report]:
+    """Set the plan's report schedule: progress reports at ``progress_dates`` and the final
+    report on ``final_due_on``. Reports already submitted or accepted are kept; owed ones are
+    moved or removed. An approved plan whose final report is scheduled starts its follow-up."""
+    _require(permissions.can_schedule_reports(actor, plan))
+    progress_dates = sorted(set(progress_dates))
+    if plan.starts_on and final_due_on < plan.starts_on:
+        raise ValidationError({"final_due_on": _("The final report cannot be due before the "
+                                                 "plan starts.")})
+    if any(day >= final_due_on for day in progress_dates):
+        raise ValidationError({"progress_dates": _("Progress reports are due before the final "
+                                                   "report.")})
+    with transaction.atomic(), set_actor(actor):
+        existing = list(plan.reports.select_for_update())
+        kept = [r for r in existing if r.status not in (ReportStatus.EXPECTED,)]
+        owed = [r for r in existing if r.status == ReportStatus.EXPECTED]
+        for report in owed:
+            if report.measure_reports.exists() or report.attachments.exists():
+                kept.append(report)  # the partner has started it: keep, only move its date
+        kept_ids = {r.pk for r in kept}
+        Report.objects.filter(pk__in=[r.pk for r in owed if r.pk not in kept_ids]).delete()
+        final = next((r for r in kept if r.kind == ReportKind.FINAL), None)
+        if final is None:
+            Report.objects.create(plan=plan, kind=ReportKind.FINAL, due_on=final_due_on)
+        elif final.status in (ReportStatus.EXPECTED, ReportStatus.CHANGES_REQUESTED):
+            final.due_on = final_due_on
+            final.save(update_fields=["due_on"])
+        kept_days = {r.due_on for r in kept if r.kind == ReportKind.PROGRESS}
+        for day in progress_dates:
+            if day not in kept_days:
+                Report.objects.create(plan=plan, kind=ReportKind.PROGRESS, due_on=day)
+    if plan.status == Status.APPROVED:
+        plan = plan_transition(actor=actor, plan_id=plan.pk, to=Status.IN_PROGRESS)
+    return list(plan.reports.all())
+
+
+def report_save(*, actor: User, report: Report, narrative: str,
+                measures: dict[int, dict], indicators: dict[int, Decimal]) -> Report:
+    """Save what the partner says in a report: per measure the amount spent and a narrative
+    (``measures[measure_id] = {"amount_spent": ..., "narrative": ...}``), per indicator the
+    value reached (``indicators[indicator_id] = value``)."""
+    _require(permissions.can_edit_report(actor, report))
+    plan = report.plan
+    measure_ids = set(plan.measures.values_list("pk", flat=True))
+    indicator_ids = set(Indicator.objects.filter(measure__plan=plan).values_list("pk", flat=True))
+    if set(measures) - measure_ids or set(indicators) - indicator_ids:
+        raise PermissionDenied
+    rows = [MeasureReport(report=report, measure_id=pk, amount_spent=data.get("amount_spent")
+                          or ZERO, narrative=(data.get("narrative") or "").strip())
+            for pk, data in measures.items()]
+    results = [IndicatorResult(report=report, indicator_id=pk, value=value)
+               for pk, value in indicators.items() if value is not None]
+    for obj in (*rows, *results):
+        obj.full_clean(exclude=["report", "measure", "indicator"], validate_unique=False,
+                       validate_constraints=False)
+    report.narrative = narrative.strip()
+    with transaction.atomic(), set_actor(actor):
+        report.save(update_fields=["narrative"])
+        report.measure_reports.all().delete()
+        report.indicator_results.all().delete()
+        MeasureReport.objects.bulk_create(rows)
+        IndicatorResult.objects.bulk_create(results)
+    return report
+
+
+def report_missing_parts(report: Report) -> list[str]:
+    """What a report needs before it can be submitted, each part named."""
+    problems = []
+    given = {mr.measure_id: mr for mr in report.measure_reports.all()}
+    valued = set(report.indicator_results.values_list("indicator_id", flat=True))
+    for measure in report.plan.measures.prefetch_related("indicators"):
+        row = given.get(measure.pk)
+        if row is None or not row.narrative:
+            problems.append(_("Measure « %(measure)s »: say what was done.")
+                            % {"measure": measure.title})
+        for indicator in measure.indicators.all():
+            if indicator.pk not in valued:
+                problems.append(_("Measure « %(measure)s »: give the value reached for "
+                                  "« %(indicator)s ».")
+                                % {"measure": measure.title, "indicator": indicator.name})
+    return problems
+
+
+def report_transition(*, actor: User, report_id: int, to: str, comment: str = "",
+                      now=None) -> Report:
+    """Move a report (submit, accept, request changes) as ``REPORT_TRANSITIONS`` allows. When
+    the final report is accepted, the plan closes."""
+    now = now or timezone.now()
+    comment = (comment or "").strip()
+    with transaction.atomic(), set_actor(actor):
+        report = (Report.objects.for_user(actor).select_for_update(of=("self",))
+                  .select_related("plan").filter(pk=report_id).first())
+        if report is None:
+            raise Report.DoesNotExist
+        if report.status == to:
+            return report
+        move = REPORT_TRANSITIONS.get((report.status, to))
+        if (move is None or actor.role not in move.roles
+                or report.plan.status != Status.IN_PROGRESS):
+            raise TransitionRefused(
+                _("You cannot move this report from « %(from)s » to « %(to)s ».")
+                % {"from": report.get_status_display(), "to": _report_label(to)},
+                code="not_allowed")
+        if move.needs_comment and not comment:
+            raise TransitionRefused(_("A comment is required for this decision."),
+                                    code="comment_required")
+        if to == ReportStatus.SUBMITTED:
+            problems = report_missing_parts(report)
+            if problems:
+                raise TransitionRefused(problems, code="incomplete")
+            report.submitted_at = now
+        if to == ReportStatus.ACCEPTED:
+            report.accepted_at = now
+        from_status = report.status
+        report.status = to
+        report.save(update_fields=["status", "submitted_at", "accepted_at"])
+        event = PlanEvent.objects.create(plan=report.plan, report=report,
+                                         from_status=from_status, to_status=to, actor=actor,
+                                         comment=comment, created_at=now)
+        tasks.notify_plan_event.delay_on_commit(event.pk)
+        if to == ReportStatus.ACCEPTED and report.kind == ReportKind.FINAL:
+            plan_transition(actor=actor, plan_id=report.plan_id, to=Status.CLOSED, now=now)
+    return report
+
+
+def _report_label(value):
+    try:
+        return ReportStatus(value).label
+    except ValueError:
+        return value
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications (called by tasks, after commit)
+# --------------------------------------------------------------------------------------------
+
+
+def _partner_users(plan):
+    return User.objects.filter(membership__organisation_id=plan.organisation_id, is_active=True)
+
+
+def _office_advisers(plan):
+    return User.objects.filter(role=Role.ADVISER, is_active=True,
+                               assignments__office_id=plan.organisation.office_id)
+
+
+def _sit_managers(plan):
+    return User.objects.filter(role=Role.SIT_MANAGER, is_active=True,
+                               assignments__office__sit_id=plan.organisation.office.sit_id)
+
+
+def _other_side(plan, actor, *, deciders=False):
+    """Who hears of what ``actor`` did: the ministry when a partner acts (the plan's adviser,
+    or the office's advisers while nobody is assigned), the partner when the ministry acts
+    (and the plan's adviser when someone else acted). ``deciders`` adds the SIT managers."""
+    if actor.role == Role.PARTNER:
+        recipients = [plan.adviser] if plan.adviser_id else list(_office_advisers(plan))
+    else:
+        recipients = list(_partner_users(plan))
+        if plan.adviser_id and plan.adviser_id != actor.pk:
+            recipients.append(plan.adviser)
+    if deciders:
+        recipients += list(_sit_managers(plan))
+    return [u for u in recipients if u.pk != actor.pk]
+
+
+def plan_event_notify(*, event_id: int) -> int:
+    from notifications.services import notify
+
+    event = (PlanEvent.objects.select_related("plan", "plan__organisation",
+                                              "plan__organisation__office", "plan__adviser",
+                                              "actor", "report")
+             .filter(pk=event_id).first())
+    if event is None:
+        return 0
+    plan = event.plan
+    params = {"plan": plan.title, "organisation": plan.organisation.name,
+              "from": event.from_status, "to": event.to_status}
+    if event.report_id:
+        kind = "report_status"
+        params["report"] = event.report.kind
+        url = reverse("programs:report_detail", args=[plan.pk, event.report_id])
+    else:
+        kind = "plan_status"
+        url = reverse("programs:plan_detail", args=[plan.pk])
+    recipients = _other_side(plan, event.actor,
+                             deciders=not event.report_id and event.to_status in DECISION_STATUSES)
+    return len(notify(recipients=recipients, key=f"plan-event:{event.pk}", kind=kind,
+                      params=params, url=url))
+
+
+def plan_comment_notify(*, comment_id: int) -> int:
+    from notifications.services import notify
+
+    comment = (Comment.objects.select_related("plan", "plan__organisation",
+                                              "plan__organisation__office", "plan__adviser",
+                                              "author").filter(pk=comment_id).first())
+    if comment is None:
+        return 0
+    plan = comment.plan
+    return len(notify(recipients=_other_side(plan, comment.author),
+                      key=f"plan-comment:{comment.pk}", kind="plan_comment",
+                      params={"plan": plan.title, "organisation": plan.organisation.name},
+                      url=reverse("programs:plan_detail", args=[plan.pk]) + "#comments"))
+
+
+def plan_assigned_notify(*, plan_id: int, adviser_id: int) -> int:
+    from notifications.services import notify
+
+    plan = ActionPlan.objects.select_related("organisation").filter(pk=plan_id,
+                                                                    adviser_id=adviser_id).first()
+    if plan is None:
+        return 0
+    return len(notify(recipients=[plan.adviser], key=f"plan-assigned:{plan.pk}:{adviser_id}",
+                      kind="plan_assigned",
+                      params={"plan": plan.title, "organisation": plan.organisation.name},
+                      url=reverse("programs:plan_detail", args=[plan.pk])))
+
+
+# --------------------------------------------------------------------------------------------
+# Reference programs
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_PROGRAMS_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "programs.json"
+
+
+def programs_load(*, path: Path = DEFAULT_PROGRAMS_FILE) -> int:
+    """Create the reference programs that do not exist yet (by code) and return how many.
+    Existing programs are left as administrators edited them."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    existing = set(Program.objects.values_list("code", flat=True))
+    created = 0
+    with transaction.atomic():
+        for row in data["programs"]:
+            if row["code"] in existing:
+                continue
+            program = Program(**{**row, "max_amount": Decimal(row["max_amount"])})
+            program.full_clean()
+            program.save()
+            created += 1
+    return created

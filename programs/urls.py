@@ -1,0 +1,43 @@
+"""Routes of the programs app: the partner's side (views/plans.py), a plan's page with its
+workflow, comments and documents (views/review.py), the ministry's queues (views/queue.py) and
+reports (views/reports.py)."""
+
+from django.urls import path, re_path
+
+from .views import plans, queue, reports, review
+
+app_name = "programs"
+
+urlpatterns = [
+    # Partner: my plans, programs and open calls, the multi-step form.
+    path("", plans.plan_list, name="plan_list"),
+    path("programmes/", plans.program_list, name="program_list"),
+    path("nouveau/", plans.plan_create, name="plan_create"),
+    path("<int:pk>/etapes/<slug:step>/", plans.plan_step, name="plan_step"),
+    path("<int:pk>/mesures/nouvelle/", plans.measure_create, name="measure_create"),
+    path("<int:pk>/mesures/<int:measure_pk>/", plans.measure_update, name="measure_update"),
+    path("<int:pk>/mesures/<int:measure_pk>/supprimer/", plans.measure_delete,
+         name="measure_delete"),
+    path("<int:pk>/supprimer/", plans.plan_delete, name="plan_delete"),
+    # A plan's page: status, timeline, actions allowed now, comments, documents.
+    path("<int:pk>/", review.plan_detail, name="plan_detail"),
+    path("<int:pk>/transition/<slug:to>/", review.plan_transition, name="plan_transition"),
+    path("<int:pk>/commentaires/", review.comment_add, name="comment_add"),
+    path("<int:pk>/pieces/", review.attachment_upload, name="attachment_upload"),
+    path("<int:pk>/pieces/<int:attachment_pk>/", review.attachment_download,
+         name="attachment_download"),
+    path("<int:pk>/pieces/<int:attachment_pk>/supprimer/", review.attachment_delete,
+         name="attachment_delete"),
+    # Ministry: the territory's queue, its export and bulk assignment; decisions and totals.
+    path("file/", queue.plan_queue, name="queue"),
+    re_path(r"^file/export\.(?P<fmt>csv|xlsx)$", queue.queue_export, name="queue_export"),
+    path("file/assigner/", queue.queue_assign, name="queue_assign"),
+    path("decisions/", queue.decisions, name="decisions"),
+    path("totaux/", queue.totals, name="totals"),
+    # Reports: due and late ones, a plan's schedule, one report.
+    path("rapports/", reports.report_list, name="report_list"),
+    path("<int:pk>/rapports/calendrier/", reports.report_schedule, name="report_schedule"),
+    path("<int:pk>/rapports/<int:report_pk>/", reports.report_detail, name="report_detail"),
+    path("<int:pk>/rapports/<int:report_pk>/transition/<slug:to>/", reports.report_transition,
+         name="report_transition"),
+]
