@@ -10,6 +10,8 @@ COPY . .
 # collectstatic needs settings that import; these build-time values are never used at run time.
 RUN SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput && python manage.py compilemessages -l fr
+# Uploaded documents: the compose file mounts a volume here; a new volume takes this owner.
+RUN mkdir -p /srv/private && chown portail:portail /srv/private
 USER portail
 EXPOSE 8000
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -87,19 +87,20 @@ def _require_editable(actor, plan):
 def plan_create(*, actor: User, organisation: Organisation, call: Call, title: str,
                 starts_on: date | None = None, ends_on: date | None = None,
                 needs_analysis: str = "", objectives: str = "",
-                characteristics: Sequence[str] = ()) -> ActionPlan:
-    """A partner user starts a draft plan for their organisation under ``call``."""
+                characteristics: Sequence[str] = (), now=None) -> ActionPlan:
+    """A partner user starts a draft plan for their organisation under ``call`` (open at
+    ``now``, by default the present)."""
     _require(permissions.can_create_plan(actor, organisation))
     if not call.program.is_eligible(organisation):
         raise ValidationError({"call": _("Organisations of this kind are not eligible to the "
                                          "program « %(program)s ».")
                                % {"program": call.program.name}})
-    if not call.is_open():
+    if not call.is_open(now):
         raise ValidationError({"call": _("This call for projects is not open.")})
     plan = ActionPlan(organisation=organisation, call=call, title=title.strip(),
                       starts_on=starts_on, ends_on=ends_on, needs_analysis=needs_analysis,
                       objectives=objectives, characteristics=_characteristics(characteristics),
-                      created_by=actor)
+                      created_by=actor, **({"created_at": now} if now else {}))
     plan.full_clean()
     with transaction.atomic(), set_actor(actor):
         plan.save()

@@ -1,4 +1,5 @@
-"""Fictitious demo data: organisations across the network and one account per role.
+"""Fictitious demo data: organisations across the network, one account per role, and action
+plans in every state of the workflow (programs/demo.py).
 
 Every organisation created here is marked ``is_demo`` and shown as « fictitious » in the
 interface and in exports. Municipal bodies take their names from the real register; their
@@ -8,6 +9,7 @@ import random
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import Role, User
 from accounts.services import mfa_enrol_totp, user_create
@@ -16,6 +18,7 @@ from antennes.services import staff_assign
 from partners import services
 from partners.models import Kind, NonProfitKind, Organisation
 from portal.text import fold
+from programs.demo import seed_demo_plans
 from regions.models import Mrc, Municipality, Region
 
 DEMO_PASSWORD = "Demo-Portail-2026!"
@@ -72,8 +75,13 @@ LAST = ["Tremblay", "Gagnon", "Diallo", "Roy", "Côté", "Haddad", "Bouchard", "
 class Command(BaseCommand):
     help = "Create fictitious demo organisations and one account per role (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The demo's notifications stay in the portal: their emails are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._seed()
+
+    @transaction.atomic
+    def _seed(self):
         rng = random.Random(2026)  # noqa: S311 (fictitious names, not security)
         admin = User.objects.filter(email=ACCOUNTS[0][0]).first() or user_create(
             email=ACCOUNTS[0][0], role=Role.ADMIN, password=DEMO_PASSWORD,
@@ -128,9 +136,11 @@ class Command(BaseCommand):
         for email, role, *_rest in ACCOUNTS:
             if role != Role.PARTNER:
                 mfa_enrol_totp(user=User.objects.get(email=email), secret=DEMO_TOTP_SECRET)
+        plans = seed_demo_plans(admin=admin, rng=rng)
 
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready ({created} fictitious organisations created this run)."))
+            f"Demo data ready ({created} fictitious organisations and {plans} action plans "
+            "created this run)."))
         self.stdout.write("")
         self.stdout.write("Comptes de démonstration / demo accounts "
                           f"(mot de passe / password: {DEMO_PASSWORD})")

@@ -1,0 +1,199 @@
+"""Forms of the partner's side of action plans: creating a plan, its steps, and a measure with
+its indicators and budget lines. Forms clean input; ``programs.services`` decides and writes."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import MUNICIPAL_KINDS
+
+from .models import Axis, Call, Characteristic
+
+#: Spaces a French user types or pastes inside a number: space, no-break space, narrow no-break.
+_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+
+
+def normalise_amount(value: str) -> str:
+    """« 1 234,56 », « 1234.56 », « 1 234,56 $ » and « 1,234.56 » all become « 1234.56 »."""
+    value = value.strip().removesuffix("$").strip()
+    for space in _SPACES:
+        value = value.replace(space, "")
+    if "," in value and "." in value:
+        value = value.replace(",", "")  # English thousands separators: 1,234.56
+    elif value.count(",") == 1:
+        value = value.replace(",", ".")  # French decimal comma: 1234,56
+    return value
+
+
+class AmountField(forms.DecimalField):
+    """An amount in dollars as people in Quebec type it: spaces between thousands and a comma
+    or a point before the cents. Never negative."""
+
+    default_error_messages = {
+        "invalid": _("Enter an amount, for example 1 234,56."),
+        "min_value": _("An amount cannot be negative."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal",
+                                                           "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = normalise_amount(value)
+        return super().to_python(value)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _check_period(form, start_field="starts_on", end_field="ends_on"):
+    starts_on = form.cleaned_data.get(start_field)
+    ends_on = form.cleaned_data.get(end_field)
+    if starts_on and ends_on and ends_on < starts_on:
+        form.add_error(end_field, _("The end must not be before the start."))
+
+
+class PlanCreateForm(forms.Form):
+    call = forms.ModelChoiceField(
+        label=_("Call for projects"), queryset=Call.objects.none(),
+        empty_label=_("Choose a call for projects"),
+        error_messages={"invalid_choice": _("This call for projects is not open, or your "
+                                            "organisation is not eligible to it.")})
+    title = forms.CharField(label=_("Title of the plan"), max_length=200)
+    starts_on = forms.DateField(label=_("Start of the plan"), widget=DateInput(),
+                                required=False)
+    ends_on = forms.DateField(label=_("End of the plan"), widget=DateInput(), required=False,
+                              help_text=_("A plan may span several fiscal years (April 1 to "
+                                          "March 31)."))
+
+    def __init__(self, *args, calls, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = calls
+        self.fields["call"].label_from_instance = lambda call: str(call)
+
+    def clean(self):
+        data = super().clean()
+        _check_period(self)
+        return data
+
+
+class PlanGeneralForm(forms.Form):
+    title = forms.CharField(label=_("Title of the plan"), max_length=200)
+    starts_on = forms.DateField(label=_("Start of the plan"), widget=DateInput(),
+                                required=False)
+    ends_on = forms.DateField(label=_("End of the plan"), widget=DateInput(), required=False,
+                              help_text=_("A plan may span several fiscal years (April 1 to "
+                                          "March 31)."))
+
+    def clean(self):
+        data = super().clean()
+        _check_period(self)
+        return data
+
+
+class PlanNeedsForm(forms.Form):
+    needs_analysis = forms.CharField(label=_("Summary of the needs analysis"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 8}))
+    objectives = forms.CharField(label=_("Objectives"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 6}))
+    characteristics = forms.MultipleChoiceField(
+        label=_("Welcoming-community characteristics the plan addresses"),
+        choices=Characteristic.choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, municipal: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["needs_analysis"]
+        field.help_text = (
+            _("Required for municipal bodies: your organisation must give it before submitting.")
+            if municipal else _("Optional for your organisation, but it helps the adviser."))
+
+
+class MeasureForm(forms.Form):
+    axis = forms.ChoiceField(label=_("Intervention axis"))
+    title = forms.CharField(label=_("Title of the measure"), max_length=200)
+    description = forms.CharField(label=_("Description"),
+                                  widget=forms.Textarea(attrs={"rows": 5}))
+    target_groups = forms.CharField(label=_("Target groups"), max_length=300, required=False)
+    starts_on = forms.DateField(label=_("Start"), widget=DateInput())
+    ends_on = forms.DateField(label=_("End"), widget=DateInput())
+    partners_involved = forms.CharField(label=_("Partners involved"), max_length=300,
+                                        required=False)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        funded = set(plan.call.program.axes or [])
+        self.fields["axis"].choices = [("", _("Choose an axis")),
+                                       *[(v, label) for v, label in Axis.choices if v in funded]]
+        if plan.starts_on and plan.ends_on:
+            help_text = _("Within the plan’s period, from %(start)s to %(end)s.") % {
+                "start": plan.starts_on.isoformat(), "end": plan.ends_on.isoformat()}
+            self.fields["starts_on"].help_text = help_text
+            self.fields["ends_on"].help_text = help_text
+
+    def clean(self):
+        data = super().clean()
+        _check_period(self)
+        plan = self.plan
+        for name in ("starts_on", "ends_on"):
+            day = data.get(name)
+            if day and plan.starts_on and plan.ends_on and not (
+                    plan.starts_on <= day <= plan.ends_on):
+                self.add_error(name, ValidationError(
+                    _("This date is outside the plan’s period (%(start)s to %(end)s)."),
+                    params={"start": plan.starts_on.isoformat(), "end": plan.ends_on.isoformat()},
+                    code="outside_plan_period"))
+        return data
+
+
+class IndicatorForm(forms.Form):
+    name = forms.CharField(label=_("Indicator"), max_length=200)
+    unit = forms.CharField(label=_("Unit"), max_length=50,
+                           help_text=_("For example: participants, activities, meetings."))
+    target_value = AmountField(label=_("Target value"),
+                               error_messages={"invalid": _("Enter a number, for example 40."),
+                                               "min_value": _("A target cannot be negative.")})
+
+
+class BudgetLineForm(forms.Form):
+    label = forms.CharField(label=_("Expense"), max_length=200)
+    requested_amount = AmountField(label=_("Amount asked of the ministry ($)"), required=False)
+    partner_amount = AmountField(label=_("Partner contribution ($)"), required=False)
+    other_amount = AmountField(label=_("Other funders’ amount ($)"), required=False)
+    other_funders = forms.CharField(label=_("Other funders"), max_length=200, required=False,
+                                    help_text=_("Their names, when another funder contributes."))
+
+    AMOUNTS = ("requested_amount", "partner_amount", "other_amount")
+
+    def clean(self):
+        data = super().clean()
+        for name in self.AMOUNTS:  # an amount left empty is nothing
+            if name in data and data[name] is None:
+                data[name] = Decimal("0.00")
+        return data
+
+
+IndicatorFormSet = forms.formset_factory(IndicatorForm, extra=2, can_delete=True)
+BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=2, can_delete=True)
+
+
+def formset_rows(formset) -> list[dict]:
+    """The rows a formset keeps: filled in and not marked for deletion."""
+    return [{k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+def municipal(organisation) -> bool:
+    return organisation.kind in MUNICIPAL_KINDS

@@ -1,0 +1,33 @@
+"""Forms of a plan's page (views/review.py): the comment thread and document uploads. They
+only clean input; programs.services decides."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .files import EXTENSIONS
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write a message before sending it.")},
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=_("PDF, DOCX, XLSX or ODT, 10 MB at most. The file is checked by its content."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+        error_messages={"required": _("Choose a file to upload."),
+                        "empty": _("The file is empty.")},
+    )
+    required_document = forms.ModelChoiceField(
+        label=_("Required document it answers"), queryset=None, required=False,
+        empty_label=_("Another document"),
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required_document"].queryset = plan.call.required_documents.all()
