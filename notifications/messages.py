@@ -21,17 +21,9 @@ def render(kind: str, params: dict) -> str:
     values = dict(params)
     # Status and kind values are translated at display time.
     statuses = ReportStatus if kind.startswith("report") else Status
-    for name in ("from", "to"):
-        if name in values:
-            try:
-                values[name] = statuses(values[name]).label
-            except ValueError:
-                pass
-    if "report" in values:
-        try:
-            values["report"] = ReportKind(values["report"]).label
-        except ValueError:
-            pass
+    for name, choices in (("from", statuses), ("to", statuses), ("report", ReportKind)):
+        if values.get(name) in choices.values:
+            values[name] = choices(values[name]).label
     try:
         return str(template) % values
     except (KeyError, TypeError, ValueError):

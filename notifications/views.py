@@ -17,6 +17,8 @@ def notification_list(request):
 @login_required
 @require_POST
 def mark_read(request):
-    ids = request.POST.getlist("id") or None
+    given = request.POST.getlist("id")
+    # No id: mark all read. Ids given but none valid (a tampered form): mark nothing.
+    ids = [int(i) for i in given if i.isdigit()] if given else None
     services.notifications_mark_read(user=request.user, ids=ids)
     return redirect("notifications:list")

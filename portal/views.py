@@ -1,12 +1,17 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import Role
 from partners.models import MUNICIPAL_KINDS, Kind, Organisation
 from portal.scoping import visible_offices
+from programs.models import OWED_REPORT_STATUSES, ActionPlan, Report, ReportStatus, Status
+from programs.workflow import DECISION_STATUSES
 
 
 @login_required
@@ -18,7 +23,9 @@ def home(request):
             Organisation.objects.for_user(user)
             .select_related("region", "office", "mrc", "municipality").first()
         )
-        return render(request, "portal/home_partner.html", {"organisation": organisation})
+        plans = ActionPlan.objects.for_user(user).for_list().order_by("-updated_at")[:5]
+        return render(request, "portal/home_partner.html", {
+            "organisation": organisation, "plans": plans, **_report_counts(user)})
 
     organisations = Organisation.objects.for_user(user)
     per_region = (
@@ -45,7 +52,25 @@ def home(request):
         "own_offices": own_offices,
         "recent": recent,
         "total": sum(row["total"] for row in per_region),
+        "plan_counts": ActionPlan.objects.for_user(user).aggregate(
+            to_take=Count("pk", filter=Q(status=Status.SUBMITTED)),
+            mine=Count("pk", filter=Q(adviser=user, status__in=[
+                Status.SUBMITTED, Status.IN_REVIEW, Status.CHANGES_REQUESTED])),
+            decisions=Count("pk", filter=Q(status__in=DECISION_STATUSES)),
+            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+        ),
+        **_report_counts(user),
     })
+
+
+def _report_counts(user):
+    today = timezone.localdate()
+    return {"report_counts": Report.objects.for_user(user).aggregate(
+        late=Count("pk", filter=Q(status__in=OWED_REPORT_STATUSES, due_on__lt=today)),
+        due_soon=Count("pk", filter=Q(status__in=OWED_REPORT_STATUSES, due_on__gte=today,
+                                      due_on__lte=today + timedelta(days=30))),
+        to_review=Count("pk", filter=Q(status=ReportStatus.SUBMITTED)),
+    )}
 
 
 

@@ -26,7 +26,8 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = "__all__"
+        fields = ["code", "name_fr", "name_en", "description_fr", "description_en",
+                  "eligible_kinds", "axes", "max_amount", "is_active"]
 
 
 @admin.register(Program)

@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 
 from antennes.models import Office, OfficeTerritory
 from partners.models import Kind
@@ -23,19 +24,20 @@ def fiscal_year_choices():
     return [(year, fiscal_year_label(year)) for year in years]
 
 
+class _ProgramChoiceField(filter_fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name  # in the page's language
+
+
 class _ProgramChoiceFilter(django_filters.ModelChoiceFilter):
-    """Programs by code; the label is the program's name in the page's language."""
+    """Programs by code, named in the page's language."""
+
+    field_class = _ProgramChoiceField
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", Program.objects.all())
         kwargs.setdefault("to_field_name", "code")
         super().__init__(**kwargs)
-
-    @property
-    def field(self):
-        field = super().field
-        field.label_from_instance = lambda program: program.name
-        return field
 
 
 class PlanFilter(django_filters.FilterSet):
@@ -52,9 +54,9 @@ class PlanFilter(django_filters.FilterSet):
         label=_("Call for projects"), queryset=Call.objects.select_related("program"),
         empty_label=_("All calls"),
     )
-    fiscal_year = django_filters.TypedChoiceFilter(
+    fiscal_year = django_filters.ChoiceFilter(
         label=_("Fiscal year"), field_name="call__fiscal_year", choices=fiscal_year_choices,
-        coerce=int, empty_label=_("All fiscal years"),
+        empty_label=_("All fiscal years"),
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"), field_name="organisation__region", queryset=Region.objects.all(),
@@ -87,7 +89,7 @@ class PlanFilter(django_filters.FilterSet):
             ("organisation__region__code", "region"),
         ),
         field_labels={
-            "title": _("Title"),
+            "title": _("Plan title"),
             "organisation__search_text": _("Organisation"),
             "status": _("Status"),
             "submitted_at": _("Submission date"),
@@ -138,19 +140,16 @@ class PlanFilter(django_filters.FilterSet):
     def qs(self):
         # A stable order under every sort, so pages never repeat or skip a row.
         queryset = super().qs
-        ordering = list(queryset.query.order_by)
-        if not self.form.cleaned_data.get("ordering") if self.is_bound and self.form.is_valid() \
-                else True:
-            ordering = [self.DEFAULT_ORDERING]
+        ordering = list(queryset.query.order_by) or [self.DEFAULT_ORDERING]
         return queryset.order_by(*ordering, "-pk")
 
 
 class TotalsFilter(django_filters.FilterSet):
     """The totals page: one fiscal year and/or one program."""
 
-    fiscal_year = django_filters.TypedChoiceFilter(
+    fiscal_year = django_filters.ChoiceFilter(
         label=_("Fiscal year"), field_name="call__fiscal_year", choices=fiscal_year_choices,
-        coerce=int, empty_label=_("All fiscal years"),
+        empty_label=_("All fiscal years"),
     )
     program = _ProgramChoiceFilter(label=_("Program"), field_name="call__program",
                                    empty_label=_("All programs"))

@@ -88,7 +88,8 @@ class Program(models.Model):
         verbose_name_plural = _("programs")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(max_amount__gte=0), name="program_max_amount_positive"),
+            models.CheckConstraint(condition=Q(max_amount__gte=0),
+                                   name="program_max_amount_positive"),
         ]
 
     def __str__(self):
@@ -619,6 +620,9 @@ class MeasureReport(models.Model):
                                    name="measure_report_amount_positive"),
         ]
 
+    def __str__(self):
+        return f"{self.report} — {self.measure}"
+
 
 class IndicatorResult(models.Model):
     """The value an indicator reached, as of a report."""
@@ -637,3 +641,6 @@ class IndicatorResult(models.Model):
             models.UniqueConstraint(fields=["report", "indicator"],
                                     name="indicator_result_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value}"

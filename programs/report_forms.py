@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.template.defaultfilters import floatformat
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -27,9 +28,10 @@ class DateInput(forms.DateInput):
 
 
 class AmountField(forms.DecimalField):
-    """A number typed the way people in Quebec write it: « 1 234,50 », « 1234.50 » or
-    « 1 234,50 $ » (spaces, non-breaking spaces and a trailing dollar sign are ignored, the
-    decimal comma is accepted)."""
+    """A number typed the way people in Quebec write it: « 1 234,50 », « 1234.50 »,
+    « 1,234.50 » or « 1 234,50 $ » (spaces, non-breaking spaces and a trailing dollar sign are
+    ignored, the decimal comma is accepted). Shown back without grouping, in the page's
+    language (« 1234,50 » in French)."""
 
     widget = forms.TextInput
 
@@ -54,7 +56,12 @@ class AmountField(forms.DecimalField):
         if isinstance(value, str):
             for space in _SPACES:
                 value = value.replace(space, "")
-            value = value.removesuffix("$").replace(",", ".")
+            value = value.removesuffix("$")
+            if "," in value and "." in value:
+                # Both: the last one is the decimal separator (« 1.234,50 », « 1,234.50 »).
+                thousands = "." if value.rfind(",") > value.rfind(".") else ","
+                value = value.replace(thousands, "")
+            value = value.replace(",", ".")
         return super().to_python(value)
 
     def prepare_value(self, value):
@@ -118,9 +125,14 @@ class ReportForm(forms.Form):
         for measure in measures:
             row = given.get(measure.pk)
             amount = self.amount_name(measure)
+            asked = sum((line.requested_amount for line in measure.budget_lines.all()),
+                        Decimal("0"))
             self.fields[amount] = AmountField(
                 label=_("Amount spent ($)"),
-                help_text=_("For example 1 234,50."))
+                help_text=_("Asked of the ministry for this measure: %(asked)s $. Type the "
+                            "amount like 1 234,50.") % {
+                    "asked": formats.number_format(asked, decimal_pos=2, use_l10n=True,
+                                                   force_grouping=True)})
             self.fields[amount].summary_label = _("%(measure)s — amount spent") % {
                 "measure": measure.title}
             narrative = self.narrative_name(measure)
@@ -136,7 +148,10 @@ class ReportForm(forms.Form):
                 name = self.indicator_name(indicator)
                 self.fields[name] = AmountField(
                     label=_("%(indicator)s: value reached (%(unit)s)") % {
-                        "indicator": indicator.name, "unit": indicator.unit})
+                        "indicator": indicator.name, "unit": indicator.unit},
+                    help_text=_("Target: %(target)s %(unit)s") % {
+                        "target": floatformat(indicator.target_value, -2),
+                        "unit": indicator.unit})
                 self.fields[name].summary_label = _("%(measure)s — %(indicator)s") % {
                     "measure": measure.title, "indicator": indicator.name}
                 self.fields[name].indicator = indicator

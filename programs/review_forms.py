@@ -30,4 +30,8 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["required_document"].queryset = plan.call.required_documents.all()
+        documents = plan.call.required_documents.all()
+        if documents:
+            self.fields["required_document"].queryset = documents
+        else:  # the call asks for no document: nothing to choose
+            del self.fields["required_document"]

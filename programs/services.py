@@ -79,6 +79,15 @@ def _require_editable(actor, plan):
             % {"status": plan.get_status_display()})
 
 
+def _lock_editable(actor, plan):
+    """Inside the write's transaction: re-read the plan's status under a row lock, so that a
+    page opened before the plan was submitted (in another tab) cannot change it afterwards,
+    and a submission waits for an edit in progress."""
+    current = (ActionPlan.objects.select_for_update(of=("self",))
+               .only("pk", "status", "organisation_id").get(pk=plan.pk))
+    _require_editable(actor, current)
+
+
 # --------------------------------------------------------------------------------------------
 # Plans, measures, totals
 # --------------------------------------------------------------------------------------------
@@ -129,6 +138,7 @@ def plan_update(*, actor: User, plan: ActionPlan, **changes) -> ActionPlan:
         setattr(plan, name, value)
     plan.full_clean()
     with transaction.atomic(), set_actor(actor):
+        _lock_editable(actor, plan)
         plan.save(update_fields=[*changes, "updated_at"])
     return plan
 
@@ -181,6 +191,7 @@ def measure_save(*, actor: User, plan: ActionPlan, measure: Measure | None = Non
     for obj in (*new_indicators, *new_lines):
         obj.full_clean(exclude=["measure"])
     with transaction.atomic(), set_actor(actor):
+        _lock_editable(actor, plan)
         measure.save()
         measure.indicators.all().delete()
         measure.budget_lines.all().delete()
@@ -196,6 +207,7 @@ def measure_delete(*, actor: User, measure: Measure) -> None:
     plan = measure.plan
     _require_editable(actor, plan)
     with transaction.atomic(), set_actor(actor):
+        _lock_editable(actor, plan)
         measure.delete()
         _recompute_totals(plan)
 
@@ -228,6 +240,8 @@ def attachment_add(*, actor: User, plan: ActionPlan, upload,
                             original_name=upload.name[-200:], content_type=content_type,
                             size=upload.size, sha256=sha256, uploaded_by=actor)
     with transaction.atomic(), set_actor(actor):
+        if report is None:
+            _lock_editable(actor, plan)
         attachment.file.save(upload.name, upload, save=False)  # stored under a random name
         try:
             attachment.save()
@@ -246,7 +260,8 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
 
 def comment_add(*, actor: User, plan: ActionPlan, body: str) -> Comment:
     """A message in the plan's thread; the other side is notified after commit."""
-    _require(permissions.can_comment_plan(actor, plan))
+    _require(permissions.can_comment_plan(actor, plan)
+             and ActionPlan.objects.for_user(actor).filter(pk=plan.pk).exists())
     comment = Comment(plan=plan, author=actor, body=body.strip())
     comment.full_clean()
     with transaction.atomic(), set_actor(actor):
@@ -342,17 +357,26 @@ def _status_label(value):
 
 
 def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
-    """Assign plans to ``adviser`` (an adviser or SIT manager who serves them). Only plans in
-    both the actor's and the adviser's territory are assigned; return how many."""
+    """Assign submitted plans of the actor's territory to ``adviser`` (an adviser or SIT
+    manager who serves them); return how many changed hands. Ids outside the actor's scope
+    and drafts (which the ministry does not see) are ignored. All or nothing: if the adviser
+    does not serve one of the plans, nothing is assigned and the message names the plans."""
     _require(permissions.can_assign_plans(actor))
     if not permissions.can_be_assigned_plans(adviser):
         raise ValidationError(_("Plans can only be assigned to an adviser or a SIT manager."))
     ids = [int(pk) for pk in plan_ids]
-    plans = (ActionPlan.objects.for_user(actor).filter(pk__in=ids)
-             .filter(pk__in=ActionPlan.objects.for_user(adviser).values("pk"))
-             .exclude(adviser=adviser))
     with transaction.atomic(), set_actor(actor):
-        assigned = list(plans.select_for_update(of=("self",)).values_list("pk", flat=True))
+        plans = list(ActionPlan.objects.for_user(actor).filter(pk__in=ids)
+                     .exclude(status=Status.DRAFT).select_for_update(of=("self",)))
+        served = set(ActionPlan.objects.for_user(adviser).filter(
+            pk__in=[p.pk for p in plans]).values_list("pk", flat=True))
+        outside = [p.title for p in plans if p.pk not in served]
+        if outside:
+            raise ValidationError(
+                _("%(adviser)s does not serve the territory of: %(plans)s.")
+                % {"adviser": adviser.get_full_name() or adviser.email,
+                   "plans": ", ".join(outside)})
+        assigned = [p.pk for p in plans if p.adviser_id != adviser.pk]
         ActionPlan.objects.filter(pk__in=assigned).update(adviser=adviser,
                                                           updated_at=timezone.now())
         if adviser != actor:
@@ -380,6 +404,13 @@ def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[d
         raise ValidationError({"progress_dates": _("Progress reports are due before the final "
                                                    "report.")})
     with transaction.atomic(), set_actor(actor):
+        # The plan as the actor's scope sees it now, locked: out of scope is "does not exist".
+        locked = (ActionPlan.objects.for_user(actor).select_for_update(of=("self",))
+                  .filter(pk=plan.pk).first())
+        if locked is None:
+            raise ActionPlan.DoesNotExist
+        plan = locked
+        _require(permissions.can_schedule_reports(actor, plan))
         existing = list(plan.reports.select_for_update())
         kept = [r for r in existing if r.status not in (ReportStatus.EXPECTED,)]
         owed = [r for r in existing if r.status == ReportStatus.EXPECTED]
@@ -398,8 +429,8 @@ def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[d
         for day in progress_dates:
             if day not in kept_days:
                 Report.objects.create(plan=plan, kind=ReportKind.PROGRESS, due_on=day)
-    if plan.status == Status.APPROVED:
-        plan = plan_transition(actor=actor, plan_id=plan.pk, to=Status.IN_PROGRESS)
+        if plan.status == Status.APPROVED:  # in the same transaction: all or nothing
+            plan = plan_transition(actor=actor, plan_id=plan.pk, to=Status.IN_PROGRESS)
     return list(plan.reports.all())
 
 

@@ -153,3 +153,107 @@ def test_an_inactive_account_sees_nothing(world):
     adviser = world["users"]["adviser"]
     adviser.is_active = False
     assert not Organisation.objects.for_user(adviser).exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Action plans: every plan URL, as every role, for a plan of each organisation.
+# --------------------------------------------------------------------------------------------
+
+
+def _plan(org, world):
+    """A plan of ``org`` in progress, with a measure, a report, a comment and a document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from programs.models import Attachment, Comment, Status
+    from tests.factories.programs import ActionPlanFactory, ReportFactory
+
+    plan = ActionPlanFactory(organisation=org, status=Status.IN_PROGRESS, measures=1,
+                             title=f"Plan isolé {org.name}", approved_amount=10000)
+    report = ReportFactory(plan=plan)
+    Comment.objects.create(plan=plan, author=world["users"]["admin"], body="Bonjour")
+    attachment = Attachment(plan=plan, original_name="a.pdf", content_type="application/pdf",
+                            size=9, sha256="0" * 64, uploaded_by=world["users"]["admin"])
+    attachment.file.save("a.pdf", SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"), save=False)
+    attachment.save()
+    return plan, report, attachment
+
+
+#: name -> (method, url builder(plan, report, attachment))
+PLAN_URLS = {
+    "plan_detail": ("get", lambda p, r, a: reverse("programs:plan_detail", args=[p.pk])),
+    "plan_step": ("get", lambda p, r, a: reverse("programs:plan_step", args=[p.pk, "general"])),
+    "measure_update": ("get", lambda p, r, a: reverse(
+        "programs:measure_update", args=[p.pk, p.measures.first().pk])),
+    "measure_create": ("get", lambda p, r, a: reverse("programs:measure_create", args=[p.pk])),
+    "measure_delete": ("post", lambda p, r, a: reverse(
+        "programs:measure_delete", args=[p.pk, p.measures.first().pk])),
+    "plan_delete": ("post", lambda p, r, a: reverse("programs:plan_delete", args=[p.pk])),
+    "attachment_upload": ("post", lambda p, r, a: reverse("programs:attachment_upload",
+                                                          args=[p.pk])),
+    "plan_transition": ("post", lambda p, r, a: reverse(
+        "programs:plan_transition", args=[p.pk, "closed"])),
+    "comment_add": ("post", lambda p, r, a: reverse("programs:comment_add", args=[p.pk])),
+    "attachment_download": ("get", lambda p, r, a: reverse(
+        "programs:attachment_download", args=[p.pk, a.pk])),
+    "attachment_delete": ("post", lambda p, r, a: reverse(
+        "programs:attachment_delete", args=[p.pk, a.pk])),
+    "report_schedule": ("get", lambda p, r, a: reverse("programs:report_schedule",
+                                                       args=[p.pk])),
+    "report_detail": ("get", lambda p, r, a: reverse("programs:report_detail",
+                                                     args=[p.pk, r.pk])),
+    "report_transition": ("post", lambda p, r, a: reverse(
+        "programs:report_transition", args=[p.pk, r.pk, "accepted"])),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("org_key", ORGS)
+@pytest.mark.parametrize("url_name", sorted(PLAN_URLS))
+def test_plan_urls_answer_404_outside_the_scope(client, world, role, org_key, url_name):
+    method, build = PLAN_URLS[url_name]
+    plan, report, attachment = _plan(world["orgs"][org_key], world)
+    client.force_login(world["users"][role])
+
+    response = getattr(client, method)(build(plan, report, attachment))
+
+    if org_key not in VISIBLE[role]:
+        assert response.status_code == 404
+    else:
+        assert response.status_code in (200, 302, 403)
+
+
+PLAN_LIST_URLS = {
+    "queue": ("staff", lambda c: c.get(reverse("programs:queue"))),
+    "queue_fragment": ("staff", lambda c: c.get(reverse("programs:queue"),
+                                                HTTP_HX_REQUEST="true")),
+    "queue_csv": ("staff", lambda c: c.get(reverse("programs:queue_export", args=["csv"]))),
+    "queue_xlsx": ("staff", lambda c: c.get(reverse("programs:queue_export", args=["xlsx"]))),
+    "report_list": ("all", lambda c: c.get(reverse("programs:report_list"), {"tab": "all"})),
+    "plan_list": ("partner", lambda c: c.get(reverse("programs:plan_list"))),
+    "decisions": ("managers", lambda c: c.get(reverse("programs:decisions"))),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("list_name", sorted(PLAN_LIST_URLS))
+def test_plan_lists_and_exports_hold_only_plans_in_scope(client, world, role, list_name):
+    from programs.models import Status
+    from tests.factories.programs import ActionPlanFactory, ReportFactory
+
+    who, fetch = PLAN_LIST_URLS[list_name]
+    status = Status.RECOMMENDED if list_name == "decisions" else Status.IN_PROGRESS
+    for org in world["orgs"].values():
+        plan = ActionPlanFactory(organisation=org, status=status, measures=1,
+                                 title=f"Plan isolé {org.name}")
+        ReportFactory(plan=plan)
+    client.force_login(world["users"][role])
+    response = fetch(client)
+    allowed = {"all": True, "staff": role in STAFF, "partner": role not in STAFF,
+               "managers": role in ("admin", "sit_manager")}[who]
+    if not allowed:
+        assert response.status_code in (302, 403)
+        return
+    assert response.status_code == 200
+    text = _text(response)
+    for key, org in world["orgs"].items():
+        assert (f"Plan isolé {org.name}" in text) == (key in VISIBLE[role]), (key, role)

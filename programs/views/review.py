@@ -1,27 +1,259 @@
-"""TEMPORARY placeholder: implemented by its own work package."""
-from django.http import Http404
+"""A plan's page, for both sides: what the plan says, its documents, reports, timeline and
+comment thread, and the workflow moves the user may make now. Writes go through
+programs.services; every object is read through its ``for_user`` scope (outside it: 404)."""
+
+from auditlog.signals import accessed
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import permissions, services, workflow
+from ..models import (
+    ZERO,
+    ActionPlan,
+    Attachment,
+    Comment,
+    Measure,
+    PlanEvent,
+    Report,
+    Status,
+)
+from ..review_forms import AttachmentForm, CommentForm
 
 
-def plan_detail(request, *args, **kwargs):
-    raise Http404
+def _scoped_plans(request):
+    return ActionPlan.objects.for_user(request.user)
 
 
-def plan_transition(request, *args, **kwargs):
-    raise Http404
+def _plan_for_page(request, pk):
+    """The plan with everything its page shows, in a fixed number of queries whatever the
+    number of measures, indicators, budget lines, documents, reports, events or comments."""
+    queryset = _scoped_plans(request).for_list().prefetch_related(
+        "call__required_documents",
+        Prefetch("measures", queryset=Measure.objects.prefetch_related(
+            "indicators", "budget_lines")),
+        Prefetch("attachments", queryset=Attachment.objects.select_related(
+            "uploaded_by", "required_document", "report")),
+        Prefetch("reports", queryset=Report.objects.order_by("due_on", "pk")),
+        Prefetch("events", queryset=PlanEvent.objects.select_related("actor", "report")
+                 .order_by("created_at", "pk")),
+        Prefetch("comments", queryset=Comment.objects.select_related("author")),
+    )
+    return get_object_or_404(queryset, pk=pk)
 
 
-def comment_add(request, *args, **kwargs):
-    raise Http404
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
 
 
-def attachment_upload(request, *args, **kwargs):
-    raise Http404
+def _detail_url(plan_pk, anchor=""):
+    return reverse("programs:plan_detail", args=[plan_pk]) + (f"#{anchor}" if anchor else "")
 
 
-def attachment_download(request, *args, **kwargs):
-    raise Http404
+def _comment_context(request, plan, comments, form=None, added=False):
+    return {
+        "plan": plan,
+        "comments": comments,
+        "comment_form": form or CommentForm(),
+        "can_comment": permissions.can_comment_plan(request.user, plan),
+        "comment_added": added,
+    }
 
 
-def attachment_delete(request, *args, **kwargs):
-    raise Http404
+def _moves(user, plan):
+    """The moves ``user`` may make now, with what each form needs."""
+    moves = []
+    for to, move in workflow.available_plan_moves(user, plan):
+        amount = None
+        if move.needs_amount:
+            # The SIT manager starts from the adviser's recommendation; the adviser from what
+            # the plan asks.
+            amount = (plan.recommended_amount if to == Status.APPROVED
+                      and plan.recommended_amount is not None else plan.requested_total)
+        moves.append({"to": to, "move": move, "amount": amount,
+                      "danger": to in (Status.REFUSED, Status.WITHDRAWN,
+                                       Status.NOT_RECOMMENDED)})
+    return moves
+
+
+def _render_detail(request, plan, *, comment_form=None, status=200):
+    user = request.user
+    measures = list(plan.measures.all())
+    for measure in measures:
+        lines = list(measure.budget_lines.all())
+        measure.subtotal_requested = sum((line.requested_amount for line in lines), ZERO)
+        measure.subtotal_partner = sum((line.partner_amount for line in lines), ZERO)
+        measure.subtotal_other = sum((line.other_amount for line in lines), ZERO)
+        measure.subtotal = (measure.subtotal_requested + measure.subtotal_partner
+                            + measure.subtotal_other)
+    reports = list(plan.reports.all())
+    for report in reports:
+        report.plan = plan  # permission checks read the plan: no query per row
+    attachments = list(plan.attachments.all())
+    for attachment in attachments:
+        if attachment.report_id:
+            attachment.report.plan = plan
+        attachment.can_delete = permissions.can_delete_attachment(user, attachment)
+    can_edit = permissions.can_edit_plan(user, plan)
+    missing = []
+    if can_edit:
+        missing = list(workflow.missing_parts(plan))
+        if plan.status == Status.DRAFT:
+            missing = list(workflow.call_is_open(plan)) + missing
+    context = {
+        "plan": plan,
+        "measures": measures,
+        "reports": reports,
+        "attachments": attachments,
+        "events": list(plan.events.all()),
+        "moves": _moves(user, plan),
+        "can_edit": can_edit,
+        "missing_parts": missing,
+        "can_upload": permissions.can_add_plan_attachment(user, plan),
+        "upload_form": AttachmentForm(plan=plan),
+        "can_schedule_reports": permissions.can_schedule_reports(user, plan),
+        "is_partner": permissions.is_plan_partner(user, plan),
+        **_comment_context(request, plan, list(plan.comments.all()), comment_form),
+    }
+    return render(request, "programs/plan_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def plan_detail(request, pk):
+    return _render_detail(request, _plan_for_page(request, pk))
+
+
+@login_required
+@require_POST
+def plan_transition(request, pk, to):
+    try:
+        plan = services.plan_transition(actor=request.user, plan_id=pk, to=to,
+                                        comment=request.POST.get("comment", ""),
+                                        amount=request.POST.get("amount") or None)
+    except ActionPlan.DoesNotExist:
+        raise Http404 from None
+    except services.TransitionRefused as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(_detail_url(pk, "actions"))
+    messages.success(request, _("The plan is now « %(status)s ».")
+                     % {"status": plan.get_status_display()})
+    return redirect(_safe_next(request, _detail_url(pk)))
+
+
+@login_required
+@require_POST
+def comment_add(request, pk):
+    plan = get_object_or_404(_scoped_plans(request).select_related("organisation"), pk=pk)
+    form = CommentForm(request.POST)
+    added = False
+    if form.is_valid():
+        try:
+            services.comment_add(actor=request.user, plan=plan, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_errors in errors.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        else:
+            added = True
+    if request.htmx:
+        comments = list(plan.comments.select_related("author"))
+        response = render(request, "programs/_comments.html",
+                          _comment_context(request, plan, comments,
+                                           None if added else form, added))
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    if added:
+        messages.success(request, _("Your message was added to the thread."))
+        return redirect(_detail_url(pk, "comments"))
+    return _render_detail(request, _plan_for_page(request, pk), comment_form=form)
+
+
+def _optional_choice(queryset, value):
+    """The row ``value`` names in ``queryset`` (404 when it names another), or None."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    return get_object_or_404(queryset, pk=int(value))
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    plan = get_object_or_404(_scoped_plans(request).select_related("call", "organisation"),
+                             pk=pk)
+    required_document = _optional_choice(plan.call.required_documents.all(),
+                                         request.POST.get("required_document"))
+    report = _optional_choice(plan.reports.all(), request.POST.get("report"))
+    default = _detail_url(pk, "documents")
+    form = AttachmentForm(request.POST, request.FILES, plan=plan)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect(_safe_next(request, default))
+    upload = form.cleaned_data["file"]
+    try:
+        attachment = services.attachment_add(actor=request.user, plan=plan, upload=upload,
+                                             required_document=required_document, report=report)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The document « %(name)s » was added.")
+                         % {"name": attachment.original_name})
+    return redirect(_safe_next(request, default))
+
+
+def _scoped_attachment(request, pk, attachment_pk):
+    return get_object_or_404(
+        Attachment.objects.for_user(request.user).select_related("plan", "report"),
+        pk=attachment_pk, plan_id=pk)
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    attachment = _scoped_attachment(request, pk, attachment_pk)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # Documents may hold personal information: record who downloaded them.
+    accessed.send(sender=Attachment, instance=attachment)
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    attachment = _scoped_attachment(request, pk, attachment_pk)
+    name = attachment.original_name
+    try:
+        services.attachment_delete(actor=request.user, attachment=attachment)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The document « %(name)s » was deleted.") % {"name": name})
+    return redirect(_safe_next(request, _detail_url(pk, "documents")))
 

@@ -1,8 +1,9 @@
 """Programs, calls, plans, measures and reports for tests.
 
-The reference programs are loaded with the network (``fixtures/programs.json``): ``program("pac-1")``
-(municipal bodies) and ``program("pac-2")`` (non-profits) are real rows. A plan's call is drawn for
-its organisation's kind, and ``measures=N`` makes a plan complete enough to submit.
+The reference programs are loaded with the network (``fixtures/programs.json``):
+``program("pac-1")`` (municipal bodies) and ``program("pac-2")`` (non-profits) are real rows.
+A plan's call is drawn for its organisation's kind, and ``measures=N`` makes a plan complete
+enough to submit.
 """
 
 from datetime import date, timedelta
