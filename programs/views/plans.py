@@ -72,7 +72,10 @@ def _organisation(user):
 
 
 def _eligible_open_calls(organisation):
-    return (Call.objects.open().filter(program__eligible_kinds__contains=[organisation.kind])
+    # Programs are a handful of rows: eligibility is read in Python, which works on SQLite
+    # (no JSON containment there) as on PostgreSQL.
+    programs = [p.pk for p in Program.objects.active() if p.is_eligible(organisation)]
+    return (Call.objects.open().filter(program__in=programs)
             .select_related("program").order_by("closes_at", "pk"))
 
 
