@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import MUNICIPAL_KINDS
@@ -21,15 +22,16 @@ def normalise_amount(value: str) -> str:
     for space in _SPACES:
         value = value.replace(space, "")
     if "," in value and "." in value:
-        value = value.replace(",", "")  # English thousands separators: 1,234.56
-    elif value.count(",") == 1:
-        value = value.replace(",", ".")  # French decimal comma: 1234,56
-    return value
+        # Both: the last one is the decimal separator (« 1.234,50 », « 1,234.50 »).
+        thousands = "." if value.rfind(",") > value.rfind(".") else ","
+        value = value.replace(thousands, "")
+    return value.replace(",", ".")  # French decimal comma: 1234,56
 
 
 class AmountField(forms.DecimalField):
-    """An amount in dollars as people in Quebec type it: spaces between thousands and a comma
-    or a point before the cents. Never negative."""
+    """An amount as people in Quebec type it: « 1 234,56 », « 1234.56 », « 1 234,56 $ » or
+    « 1,234.56 » (see ``normalise_amount``). Never negative. Shown back without grouping, in
+    the page's language (« 1234,50 » in French). Used by the plan and the report forms."""
 
     default_error_messages = {
         "invalid": _("Enter an amount, for example 1 234,56."),
@@ -40,14 +42,26 @@ class AmountField(forms.DecimalField):
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal",
-                                                           "autocomplete": "off"}))
+        kwargs.setdefault("widget", forms.TextInput)
         super().__init__(**kwargs)
+        self.localize = False
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        for name in ("step", "min", "max"):  # a text input: the browser must not check these
+            attrs.pop(name, None)
+        attrs.update(inputmode="decimal", autocomplete="off")
+        return attrs
 
     def to_python(self, value):
         if isinstance(value, str):
             value = normalise_amount(value)
         return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return formats.number_format(value, decimal_pos=2, use_l10n=True)
+        return value
 
 
 class DateInput(forms.DateInput):

@@ -9,6 +9,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from .forms import AmountField, DateInput
 from .models import ReportKind
 
 #: How many progress reports the adviser may schedule at once (blank dates are ignored).
@@ -16,58 +17,6 @@ PROGRESS_SLOTS = 6
 #: The final report is due this long after the plan ends, by default: the partner needs a few
 #: weeks after the last activity to gather the final figures.
 FINAL_REPORT_GRACE = timedelta(days=30)
-
-_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class AmountField(forms.DecimalField):
-    """A number typed the way people in Quebec write it: « 1 234,50 », « 1234.50 »,
-    « 1,234.50 » or « 1 234,50 $ » (spaces, non-breaking spaces and a trailing dollar sign are
-    ignored, the decimal comma is accepted). Shown back without grouping, in the page's
-    language (« 1234,50 » in French)."""
-
-    widget = forms.TextInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.localize = False
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.pop("step", None)
-        attrs.pop("min", None)
-        attrs.pop("max", None)
-        attrs["inputmode"] = "decimal"
-        attrs["autocomplete"] = "off"
-        return attrs
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            for space in _SPACES:
-                value = value.replace(space, "")
-            value = value.removesuffix("$")
-            if "," in value and "." in value:
-                # Both: the last one is the decimal separator (« 1.234,50 », « 1,234.50 »).
-                thousands = "." if value.rfind(",") > value.rfind(".") else ","
-                value = value.replace(thousands, "")
-            value = value.replace(",", ".")
-        return super().to_python(value)
-
-    def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            return formats.number_format(value, decimal_pos=2, use_l10n=True)
-        return value
 
 
 class ReportScheduleForm(forms.Form):
@@ -128,7 +77,7 @@ class ReportForm(forms.Form):
             asked = sum((line.requested_amount for line in measure.budget_lines.all()),
                         Decimal("0"))
             self.fields[amount] = AmountField(
-                label=_("Amount spent ($)"),
+                label=_("Amount spent ($)"), required=False,
                 help_text=_("Asked of the ministry for this measure: %(asked)s $. Type the "
                             "amount like 1 234,50.") % {
                     "asked": formats.number_format(asked, decimal_pos=2, use_l10n=True,
@@ -147,6 +96,7 @@ class ReportForm(forms.Form):
             for indicator in measure.indicators.all():
                 name = self.indicator_name(indicator)
                 self.fields[name] = AmountField(
+                    required=False,
                     label=_("%(indicator)s: value reached (%(unit)s)") % {
                         "indicator": indicator.name, "unit": indicator.unit},
                     help_text=_("Target: %(target)s %(unit)s") % {

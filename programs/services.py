@@ -393,8 +393,10 @@ def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
 def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[date],
                     final_due_on: date) -> list[Report]:
     """Set the plan's report schedule: progress reports at ``progress_dates`` and the final
-    report on ``final_due_on``. Reports already submitted or accepted are kept; owed ones are
-    moved or removed. An approved plan whose final report is scheduled starts its follow-up."""
+    report on ``final_due_on``. The final report moves to its new date while it is owed.
+    Progress reports already submitted, accepted, sent back or started by the partner are kept
+    at their date; the other owed ones are replaced by the new dates. An approved plan whose
+    final report is scheduled starts its follow-up, in the same transaction."""
     _require(permissions.can_schedule_reports(actor, plan))
     progress_dates = sorted(set(progress_dates))
     if plan.starts_on and final_due_on < plan.starts_on:
@@ -416,7 +418,7 @@ def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[d
         owed = [r for r in existing if r.status == ReportStatus.EXPECTED]
         for report in owed:
             if report.measure_reports.exists() or report.attachments.exists():
-                kept.append(report)  # the partner has started it: keep, only move its date
+                kept.append(report)  # the partner has started it: keep it
         kept_ids = {r.pk for r in kept}
         Report.objects.filter(pk__in=[r.pk for r in owed if r.pk not in kept_ids]).delete()
         final = next((r for r in kept if r.kind == ReportKind.FINAL), None)
