@@ -8,12 +8,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.exports import export_response
+from portal.pages import page_or_fragment
 from regions.models import Mrc, Municipality
 
 from . import permissions, services
@@ -45,16 +45,6 @@ def _scoped_invitation(request, pk, invitation_pk):
         Invitation.objects.for_user(request.user).select_related("organisation"),
         pk=invitation_pk, organisation_id=pk,
     )
-
-
-def _page_or_fragment(request, template, partial, context):
-    """The whole page, or only its named partial for an htmx request (not for htmx's history
-    restore, which needs the page)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{partial}"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _filtered(request):
@@ -91,7 +81,7 @@ def directory(request):
         "can_create": permissions.can_create_organisation(request.user),
         "current_ordering": request.GET.get("ordering") or "name",
     }
-    return _page_or_fragment(request, "partners/directory.html", "results", context)
+    return page_or_fragment(request, "partners/directory.html", "results", context)
 
 
 @login_required
@@ -207,7 +197,7 @@ def register(request):
         "municipalities": [(m, existing.get(m.pk)) for m in municipalities],
         "mrcs": [(m, existing_mrcs.get(m.pk)) for m in mrcs],
     }
-    return _page_or_fragment(request, "partners/register.html", "matches", context)
+    return page_or_fragment(request, "partners/register.html", "matches", context)
 
 
 @login_required

@@ -18,14 +18,13 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from portal.exports import export_response
+from portal.pages import page_or_fragment, safe_next
 from portal.scoping import visible_offices
 
 from .. import permissions, services
@@ -35,16 +34,6 @@ from ..resources import PlanResource
 from ..workflow import DECISION_STATUSES
 
 ZERO = Decimal("0.00")
-
-
-def _page_or_fragment(request, template, partial, context):
-    """The whole page, or only its named partial for an htmx request (not for htmx's history
-    restore, which needs the page)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{partial}"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _require_queue(user):
@@ -114,7 +103,7 @@ def plan_queue(request):
         "status_counts": _status_counts(request.user),
         "here": request.get_full_path(),
     }
-    return _page_or_fragment(request, "programs/queue.html", "results", context)
+    return page_or_fragment(request, "programs/queue.html", "results", context)
 
 
 @login_required
@@ -127,20 +116,12 @@ def queue_export(request, fmt):
     return export_response(PlanResource(), filterset.qs, fmt, "plans")
 
 
-def _safe_next(request):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse("programs:queue")
-
-
 @login_required
 @require_POST
 def queue_assign(request):
     if not permissions.can_assign_plans(request.user):
         raise PermissionDenied
-    target = _safe_next(request)
+    target = safe_next(request, reverse("programs:queue"))
     chosen = [pk for pk in request.POST.getlist("plan") if pk.isdigit()]
     if not chosen:
         messages.error(request, _("Select at least one plan to assign."))

@@ -11,9 +11,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from portal.pages import safe_next
 
 from .. import permissions, services, workflow
 from ..models import (
@@ -48,14 +49,6 @@ def _plan_for_page(request, pk):
         Prefetch("comments", queryset=Comment.objects.select_related("author")),
     )
     return get_object_or_404(queryset, pk=pk)
-
-
-def _safe_next(request, default):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _detail_url(plan_pk, anchor=""):
@@ -151,7 +144,7 @@ def plan_transition(request, pk, to):
         return redirect(_detail_url(pk, "actions"))
     messages.success(request, _("The plan is now « %(status)s ».")
                      % {"status": plan.get_status_display()})
-    return redirect(_safe_next(request, _detail_url(pk)))
+    return redirect(safe_next(request, _detail_url(pk)))
 
 
 @login_required
@@ -206,7 +199,7 @@ def attachment_upload(request, pk):
         for field_errors in form.errors.values():
             for message in field_errors:
                 messages.error(request, message)
-        return redirect(_safe_next(request, default))
+        return redirect(safe_next(request, default))
     upload = form.cleaned_data["file"]
     try:
         attachment = services.attachment_add(actor=request.user, plan=plan, upload=upload,
@@ -217,7 +210,7 @@ def attachment_upload(request, pk):
     else:
         messages.success(request, _("The document « %(name)s » was added.")
                          % {"name": attachment.original_name})
-    return redirect(_safe_next(request, default))
+    return redirect(safe_next(request, default))
 
 
 def _scoped_attachment(request, pk, attachment_pk):
@@ -255,5 +248,5 @@ def attachment_delete(request, pk, attachment_pk):
             messages.error(request, message)
     else:
         messages.success(request, _("The document « %(name)s » was deleted.") % {"name": name})
-    return redirect(_safe_next(request, _detail_url(pk, "documents")))
+    return redirect(safe_next(request, _detail_url(pk, "documents")))
 
