@@ -3,9 +3,29 @@ from django.utils.translation import gettext_lazy as _
 
 
 class EnterprisesConfig(AppConfig):
-    """Enterprises, support cases, follow-ups and referrals. The foundation (issue 2) only
-    reserves the app; enterprises are partner organisations of kind ``enterprise`` until the
-    enterprise issue adds their details (NEQ, sector, size) here."""
+    """Enterprises (the details of partner organisations of kind « enterprise »), their support
+    cases, follow-ups, notes, referrals, reminders and escalation."""
 
     name = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import (
+            Case,
+            CaseAttachment,
+            CaseNote,
+            Enterprise,
+            JoinRequest,
+            Referral,
+            ReminderSettings,
+        )
+
+        auditlog.register(Enterprise)
+        auditlog.register(JoinRequest)
+        auditlog.register(Case, exclude_fields=["updated_at"])
+        auditlog.register(CaseNote)
+        auditlog.register(Referral)
+        auditlog.register(CaseAttachment, exclude_fields=["file"])
+        auditlog.register(ReminderSettings)

@@ -1,0 +1,546 @@
+"""Enterprises (a profile on a partner organisation of kind « enterprise »), their support
+requests tracked as cases, with positions, notes, referrals and history.
+
+The case workflow (who may move a case from one status to another) is in
+``enterprises/workflow.py``; every write goes through ``enterprises/services.py``.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import STAFF_ROLES
+from portal.files import private_storage
+from portal.scoping import ScopedQuerySet
+
+
+class LegalForm(models.TextChoices):
+    CORPORATION = "corporation", _("Corporation (legal person)")
+    SOLE_PROPRIETORSHIP = "sole_proprietorship", _("Sole proprietorship")
+    PARTNERSHIP = "partnership", _("Partnership")
+    COOPERATIVE = "cooperative", _("Co-operative")
+    NON_PROFIT = "non_profit", _("Non-profit legal person")
+    PUBLIC_BODY = "public_body", _("Public body")
+    OTHER = "other", _("Other")
+
+
+class Nature(models.TextChoices):
+    FOR_PROFIT = "for_profit", _("For-profit")
+    NON_PROFIT = "non_profit", _("Non-profit")
+    PARAPUBLIC = "parapublic", _("Parapublic")
+
+
+class SizeBand(models.TextChoices):
+    """Employees, as Statistics Canada's business register bands them."""
+
+    MICRO = "1-4", _("1 to 4 employees")
+    SMALL = "5-19", _("5 to 19 employees")
+    SMALL_MEDIUM = "20-49", _("20 to 49 employees")
+    MEDIUM = "50-99", _("50 to 99 employees")
+    MEDIUM_LARGE = "100-499", _("100 to 499 employees")
+    LARGE = "500+", _("500 employees or more")
+
+
+class Sector(models.TextChoices):
+    """NAICS / SCIAN 2022 sectors (two-digit codes; ranges grouped as Statistics Canada does)."""
+
+    AGRICULTURE = "11", _("11 Agriculture, forestry, fishing and hunting")
+    MINING = "21", _("21 Mining, quarrying, and oil and gas extraction")
+    UTILITIES = "22", _("22 Utilities")
+    CONSTRUCTION = "23", _("23 Construction")
+    MANUFACTURING = "31-33", _("31-33 Manufacturing")
+    WHOLESALE = "41", _("41 Wholesale trade")
+    RETAIL = "44-45", _("44-45 Retail trade")
+    TRANSPORTATION = "48-49", _("48-49 Transportation and warehousing")
+    INFORMATION = "51", _("51 Information and cultural industries")
+    FINANCE = "52", _("52 Finance and insurance")
+    REAL_ESTATE = "53", _("53 Real estate and rental and leasing")
+    PROFESSIONAL = "54", _("54 Professional, scientific and technical services")
+    MANAGEMENT = "55", _("55 Management of companies and enterprises")
+    ADMINISTRATIVE = "56", _("56 Administrative and support, waste management and "
+                             "remediation services")
+    EDUCATION = "61", _("61 Educational services")
+    HEALTH = "62", _("62 Health care and social assistance")
+    ARTS = "71", _("71 Arts, entertainment and recreation")
+    ACCOMMODATION = "72", _("72 Accommodation and food services")
+    OTHER_SERVICES = "81", _("81 Other services (except public administration)")
+    PUBLIC_ADMINISTRATION = "91", _("91 Public administration")
+
+
+class EnterpriseQuerySet(ScopedQuerySet):
+    office_path = "organisation__office"
+    organisation_path = "organisation"
+
+
+class Enterprise(models.Model):
+    """The enterprise details of a partner organisation of kind « enterprise »: its name,
+    region, municipality, serving office, contacts and users are the organisation's."""
+
+    organisation = models.OneToOneField("partners.Organisation", verbose_name=_("organisation"),
+                                        on_delete=models.CASCADE, related_name="enterprise")
+    neq = models.CharField(_("NEQ"), max_length=10, unique=True,
+                           validators=[RegexValidator(r"^(11|22|33|88)\d{8}$")],
+                           error_messages={"unique": _("An enterprise with this NEQ is already "
+                                                       "registered.")})
+    #: The person confirmed an NEQ that fails the check the register's numbers pass.
+    neq_checksum_confirmed = models.BooleanField(_("NEQ confirmed despite the check"),
+                                                 default=False)
+    other_names = models.CharField(_("other names"), max_length=300, blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=30, choices=LegalForm.choices)
+    nature = models.CharField(_("for-profit, non-profit or parapublic"), max_length=20,
+                              choices=Nature.choices)
+    sector = models.CharField(_("sector (NAICS)"), max_length=10, choices=Sector.choices)
+    naics_code = models.CharField(_("NAICS code"), max_length=6, blank=True,
+                                  validators=[RegexValidator(r"^\d{2,6}$")])
+    size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        constraints = [
+            models.CheckConstraint(condition=Q(neq__regex=r"^(11|22|33|88)[0-9]{8}$"),
+                                   name="enterprise_neq_format"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation.name} ({self.neq})"
+
+
+class JoinRequestQuerySet(ScopedQuerySet):
+    office_path = "organisation__office"
+    organisation_path = "organisation"
+
+    def pending(self):
+        return self.filter(decided_at__isnull=True)
+
+
+class JoinRequest(models.Model):
+    """A person who registered with an NEQ already in the portal asks to join that enterprise;
+    an adviser of its territory confirms or declines."""
+
+    organisation = models.ForeignKey("partners.Organisation", verbose_name=_("enterprise"),
+                                     on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                             on_delete=models.CASCADE, related_name="join_requests")
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    accepted = models.BooleanField(_("accepted"), null=True)
+
+    objects = JoinRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request to join an enterprise")
+        verbose_name_plural = _("requests to join an enterprise")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(decided_at__isnull=True),
+                                    name="join_request_one_pending_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.organisation}"
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------
+
+
+class HelpKind(models.TextChoices):
+    INFORMATION = "information", _("Information")
+    REFERRAL = "referral", _("Referral")
+    ACCOMPANIMENT = "accompaniment", _("Accompaniment")
+
+
+class Topic(models.TextChoices):
+    ATTRACTION = "attraction", _("Attract")
+    RECRUITMENT = "recruitment", _("Recruit")
+    RECEPTION = "reception", _("Receive")
+    INTEGRATION = "integration", _("Integrate")
+    RETENTION = "retention", _("Retain")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting on the enterprise")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_CASE_STATUSES = (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS,
+                      CaseStatus.WAITING)
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    REFERRED = "referred", _("Referred")
+    NO_RESPONSE = "no_response", _("No response")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CaseQuerySet(ScopedQuerySet):
+    office_path = "office"
+    organisation_path = "organisation"
+
+    def open(self):
+        return self.filter(status__in=OPEN_CASE_STATUSES)
+
+    def due(self, day):
+        """Open cases whose next follow-up is on or before ``day``."""
+        return self.open().filter(next_follow_up__lte=day)
+
+    def overdue(self, today):
+        return self.open().filter(next_follow_up__lt=today)
+
+    def for_list(self):
+        return self.select_related("organisation", "organisation__enterprise",
+                                   "organisation__region", "office", "adviser")
+
+
+class Case(models.Model):
+    """An enterprise's request for support, tracked until it is closed. Every open case has a
+    next follow-up date; reminders and escalations are computed from it."""
+
+    organisation = models.ForeignKey("partners.Organisation", verbose_name=_("enterprise"),
+                                     on_delete=models.PROTECT, related_name="cases")
+    #: The office serving the enterprise when the case was opened; the case's territory.
+    office = models.ForeignKey("antennes.Office", verbose_name=_("office"),
+                               on_delete=models.PROTECT, related_name="cases")
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("adviser"),
+                                on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="cases")
+    help_kinds = models.JSONField(_("help wanted"), default=list)
+    topics = models.JSONField(_("topics"), default=list)
+    description = models.TextField(_("description"), max_length=5000)
+    channel = models.CharField(_("received by"), max_length=10, choices=Channel.choices,
+                               default=Channel.PORTAL)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices,
+                              default=CaseStatus.NEW, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices,
+                               blank=True)
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    waiting_since = models.DateField(_("waiting on the enterprise since"), null=True,
+                                     blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("support case")
+        verbose_name_plural = _("support cases")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values),
+                                   name="case_status_known"),
+            models.CheckConstraint(
+                condition=(Q(status="closed") & ~Q(outcome="") & Q(closed_at__isnull=False))
+                | (~Q(status="closed") & Q(outcome="") & Q(next_follow_up__isnull=False)),
+                name="case_closed_iff_outcome_open_has_follow_up",
+            ),
+            models.CheckConstraint(condition=Q(outcome__in=["", *Outcome.values]),
+                                   name="case_outcome_known"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_follow_up"]),
+            models.Index(fields=["adviser", "status", "next_follow_up"]),
+            models.Index(fields=["office", "status"]),
+        ]
+
+    def __str__(self):
+        return _("Case %(number)s — %(enterprise)s") % {"number": self.pk,
+                                                       "enterprise": self.organisation.name}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CASE_STATUSES
+
+    @property
+    def time_to_first_contact(self):
+        return self.first_contact_at - self.opened_at if self.first_contact_at else None
+
+    @property
+    def time_to_close(self):
+        return self.closed_at - self.opened_at if self.closed_at else None
+
+
+class FrenchLevel(models.TextChoices):
+    NONE = "none", _("Not required")
+    BASIC = "basic", _("Basic (levels 1-4)")
+    INTERMEDIATE = "intermediate", _("Intermediate (levels 5-8)")
+    ADVANCED = "advanced", _("Advanced (levels 9-12)")
+
+
+class Position(models.Model):
+    """Positions to fill, for a recruitment request."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="positions")
+    count = models.PositiveSmallIntegerField(_("number of positions"),
+                                             validators=[MinValueValidator(1),
+                                                         MaxValueValidator(999)])
+    job_title = models.CharField(_("job title"), max_length=200)
+    noc_code = models.CharField(_("NOC code"), max_length=5, blank=True,
+                                validators=[RegexValidator(r"^\d{5}$", _(
+                                    "A NOC 2021 code has 5 digits."))])
+    municipality = models.ForeignKey("regions.Municipality",
+                                     verbose_name=_("municipality of work"),
+                                     on_delete=models.PROTECT, related_name="+")
+    french_level = models.CharField(_("French level needed"), max_length=20,
+                                    choices=FrenchLevel.choices)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["case", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gte=1), name="position_count_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.count} × {self.job_title}"
+
+
+class CaseEventQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+    organisation_path = "case__organisation"
+
+
+class CaseEvent(models.Model):
+    """One row per move or assignment of a case: its timeline."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="events")
+    from_status = models.CharField(_("from"), max_length=20)
+    to_status = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                              on_delete=models.PROTECT, related_name="+")
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"),
+                                on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case history entry")
+        verbose_name_plural = _("case history")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.from_status} → {self.to_status}"
+
+
+class CaseNoteQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+    organisation_path = "case__organisation"
+
+    def for_user(self, user):
+        """Staff see every note of their territory's cases; the enterprise only shared ones."""
+        qs = super().for_user(user)
+        if getattr(user, "role", None) not in STAFF_ROLES:
+            qs = qs.filter(is_internal=False)
+        return qs
+
+
+class CaseNote(models.Model):
+    """A note on a case: internal (ministry staff only) or shared with the enterprise, which
+    may reply (its replies are shared)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"),
+                               on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"), max_length=5000)
+    is_internal = models.BooleanField(_("internal (ministry only)"), default=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = CaseNoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id} — {self.created_at:%Y-%m-%d}"
+
+
+class ReferralTarget(models.TextChoices):
+    EMPLOI_QUEBEC = "emploi_quebec", _("Emploi-Québec / Services Québec")
+    PARTNER = "partner", _("A partner organisation of the directory")
+    OFFICE = "office", _("Another office of the ministry")
+
+
+class ReferralOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    TAKEN_UP = "taken_up", _("Taken up")
+    NOT_TAKEN_UP = "not_taken_up", _("Not taken up")
+
+
+class ReferralQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+    organisation_path = "case__organisation"
+
+
+class Referral(models.Model):
+    """The enterprise was sent to another service (aiguillage)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="referrals")
+    target = models.CharField(_("referred to"), max_length=20, choices=ReferralTarget.choices)
+    organisation = models.ForeignKey("partners.Organisation",
+                                     verbose_name=_("partner organisation"),
+                                     on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="referrals_received")
+    office = models.ForeignKey("antennes.Office", verbose_name=_("office"),
+                               on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="referrals_received")
+    referred_on = models.DateField(_("referred on"), default=timezone.localdate)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ReferralOutcome.choices,
+                               default=ReferralOutcome.PENDING)
+    outcome_on = models.DateField(_("outcome on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                                   on_delete=models.PROTECT, related_name="+")
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["referred_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(target="partner", organisation__isnull=False, office__isnull=True)
+                           | Q(target="office", office__isnull=False,
+                               organisation__isnull=True)
+                           | Q(target="emploi_quebec", office__isnull=True,
+                               organisation__isnull=True)),
+                name="referral_target_matches",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} → {self.get_target_display()}"
+
+
+class CaseAttachmentQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+    organisation_path = "case__organisation"
+
+
+def case_attachment_path(instance, filename):
+    import uuid
+
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class CaseAttachment(models.Model):
+    """A document attached to a case (same rules as action-plan documents)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="attachments")
+    file = models.FileField(_("file"), upload_to=case_attachment_path, max_length=200,
+                            storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    objects = CaseAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case document")
+        verbose_name_plural = _("case documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class ReminderSettings(models.Model):
+    """The delays administrators set for reminders and escalation (one row)."""
+
+    escalation_business_days = models.PositiveSmallIntegerField(
+        _("escalate a case overdue by more than (business days)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)])
+    enterprise_waiting_days = models.PositiveSmallIntegerField(
+        _("remind an enterprise a case has waited on it for (days)"), default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)])
+    report_due_days = models.PositiveSmallIntegerField(
+        _("remind of an action-plan report this many days before it is due"), default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)])
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="reminder_settings_single_row"),
+        ]
+
+    def __str__(self):
+        return str(_("Reminder settings"))
+
+    @classmethod
+    def current(cls) -> "ReminderSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Reminder(models.Model):
+    """A reminder sent, under its natural key (recipient, kind, object, day): a sweep inserts
+    it and sends it only if the insert happened, so running a sweep twice, or two at once,
+    sends each reminder once."""
+
+    class Kind(models.TextChoices):
+        FOLLOW_UP_DIGEST = "follow_up_digest", _("Daily digest of follow-ups")
+        ESCALATION = "escalation", _("Escalation of an overdue case")
+        ENTERPRISE_WAITING = "enterprise_waiting", _("Case waiting on the enterprise")
+        REPORT_DUE = "report_due", _("Action-plan report due")
+        REPORT_LATE = "report_late", _("Action-plan report late")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
+                                  on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    #: What the reminder is about: "case:42", "report:7", or "" for a digest.
+    object_key = models.CharField(max_length=50, blank=True)
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "object_key", "day"],
+                                    name="reminder_once_per_recipient_kind_object_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_key} {self.day} → {self.recipient_id}"

@@ -7,12 +7,15 @@ MESSAGES = {
     "plan_status": _("Action plan « %(plan)s » (%(organisation)s): %(from)s → %(to)s."),
     "plan_comment": _("New message on the action plan « %(plan)s » (%(organisation)s)."),
     "plan_assigned": _("The action plan « %(plan)s » (%(organisation)s) was assigned to you."),
+    "case_status": _("Support case %(case)s (%(organisation)s): %(from)s → %(to)s."),
+    "case_note": _("New shared note on support case %(case)s (%(organisation)s)."),
     "report_status": _("%(report)s of the plan « %(plan)s » (%(organisation)s): %(from)s → "
                        "%(to)s."),
 }
 
 
 def render(kind: str, params: dict) -> str:
+    from enterprises.models import CaseStatus
     from programs.models import ReportKind, ReportStatus, Status
 
     template = MESSAGES.get(kind)
@@ -20,7 +23,7 @@ def render(kind: str, params: dict) -> str:
         return kind
     values = dict(params)
     # Status and kind values are translated at display time.
-    statuses = ReportStatus if kind.startswith("report") else Status
+    statuses = {"report": ReportStatus, "case": CaseStatus}.get(kind.split("_")[0], Status)
     for name, choices in (("from", statuses), ("to", statuses), ("report", ReportKind)):
         if values.get(name) in choices.values:
             values[name] = choices(values[name]).label

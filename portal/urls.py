@@ -19,4 +19,5 @@ urlpatterns = [
     path("journal/", include("audit.urls")),
     path("plans-action/", include("programs.urls")),
     path("notifications/", include("notifications.urls")),
+    path("entreprises/", include("enterprises.urls")),
 ]

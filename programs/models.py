@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.files import private_storage  # noqa: F401 (named by migration 0001)
 from portal.scoping import ScopedQuerySet
 
 ZERO = Decimal("0.00")
@@ -469,14 +470,6 @@ class Comment(models.Model):
 class AttachmentQuerySet(ScopedQuerySet):
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
-
-
-def private_storage():
-    """Storage outside the web root (settings.STORAGES["private"]); read at call time so tests
-    and deployments choose the folder."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 def attachment_path(instance, filename):

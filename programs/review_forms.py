@@ -4,7 +4,7 @@ only clean input; programs.services decides."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .files import EXTENSIONS
+from portal.files import EXTENSIONS
 
 
 class CommentForm(forms.Form):

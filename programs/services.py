@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from partners.models import Organisation
+from portal import files
 
-from . import files, permissions, tasks
+from . import permissions, tasks
 from .models import (
     ZERO,
     ActionPlan,
@@ -220,7 +221,7 @@ def measure_delete(*, actor: User, measure: Measure) -> None:
 def attachment_add(*, actor: User, plan: ActionPlan, upload,
                    required_document: RequiredDocument | None = None,
                    report: Report | None = None) -> Attachment:
-    """Store a document checked by its content (see ``programs.files``) in private storage.
+    """Store a document checked by its content (see ``portal.files``) in private storage.
     A plan's documents are added while the partner may edit it; a report's while the report
     may be edited."""
     if report is not None:

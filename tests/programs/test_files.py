@@ -14,8 +14,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from openpyxl import Workbook
 
-from programs import files, services
-from programs.files import DOCX, ODT, PDF, XLSX
+from portal import files
+from portal.files import DOCX, ODT, PDF, XLSX
+from programs import services
 from programs.models import Attachment, Status
 from tests.factories.programs import ActionPlanFactory
 

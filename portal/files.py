@@ -13,6 +13,15 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+
+def private_storage():
+    """Storage outside the web root (settings.STORAGES["private"]), for uploaded documents;
+    read at call time so tests and deployments choose the folder."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

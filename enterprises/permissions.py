@@ -1,0 +1,56 @@
+"""Who may do what with enterprises and their cases. The object is already in the user's scope
+(read through ``for_user``); these rules add the role conditions. Status moves are in
+``enterprises/workflow.py``."""
+
+from accounts.models import STAFF_ROLES, Role
+
+from .workflow import ADVISERS
+
+
+def _role(user):
+    return getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+
+
+def enterprise_id(user):
+    membership = getattr(user, "membership", None) if _role(user) == Role.PARTNER else None
+    return getattr(membership, "organisation_id", None)
+
+
+def is_case_enterprise(user, case) -> bool:
+    org_id = enterprise_id(user)
+    return org_id is not None and org_id == case.organisation_id
+
+
+def can_open_case(user, organisation) -> bool:
+    if _role(user) in ADVISERS:
+        return True
+    org_id = enterprise_id(user)
+    return org_id is not None and org_id == organisation.pk
+
+
+def can_view_cases(user) -> bool:
+    return _role(user) in STAFF_ROLES
+
+
+def can_assign_cases(user) -> bool:
+    return _role(user) in ADVISERS
+
+
+def can_be_assigned_cases(user) -> bool:
+    return _role(user) in ADVISERS and user.is_active
+
+
+def can_add_note(user, case) -> bool:
+    return _role(user) in ADVISERS or (is_case_enterprise(user, case) and case.is_open)
+
+
+def can_add_internal_note(user, case) -> bool:
+    return _role(user) in ADVISERS
+
+
+def can_refer(user, case) -> bool:
+    return _role(user) in ADVISERS
+
+
+def can_view_late_cases(user) -> bool:
+    return _role(user) in (Role.SIT_MANAGER, Role.ADMIN)

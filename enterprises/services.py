@@ -1,0 +1,383 @@
+"""Every write on enterprises and their support cases.
+
+Functions take keyword-only arguments and an ``actor``; they check the actor may act, validate,
+write inside a transaction, record history and enqueue notifications after commit. A refused
+action raises ``PermissionDenied`` or ``ValidationError`` (its message says what is wrong) and
+leaves the database as it was.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import STAFF_ROLES, Role, User
+from partners.models import Kind, Organisation
+from portal import files
+from portal.business_days import add_business_days
+
+from . import permissions, tasks
+from .models import (
+    OPEN_CASE_STATUSES,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    Channel,
+    HelpKind,
+    Outcome,
+    Position,
+    Referral,
+    ReferralOutcome,
+    ReferralTarget,
+    Topic,
+)
+from .workflow import ENTERPRISE_OUTCOMES, TRANSITIONS
+
+
+class TransitionRefused(ValidationError):
+    """A status move that is not allowed now; the message says why."""
+
+
+#: A new case is first followed up within this many business days.
+FIRST_FOLLOW_UP_BUSINESS_DAYS = 2
+POSITION_FIELDS = ("count", "job_title", "noc_code", "municipality", "french_level")
+
+
+def _require(allowed: bool):
+    if not allowed:
+        raise PermissionDenied
+
+
+def _choices(values: Iterable[str], choices, field: str) -> list[str]:
+    values = list(dict.fromkeys(values))
+    if not values:
+        raise ValidationError({field: _("Choose at least one.")})
+    if set(values) - set(choices.values):
+        raise ValidationError({field: _("Unknown choice.")})
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------
+
+
+def case_create(*, actor: User, organisation: Organisation, help_kinds: Sequence[str],
+                topics: Sequence[str], description: str, positions: Sequence[dict] = (),
+                channel: str = Channel.PORTAL, now=None) -> Case:
+    """An enterprise asks for support in the portal, or an adviser enters the request after a
+    call. The case goes to the office serving the enterprise; its first follow-up is due in
+    two business days. Recruitment requests list the positions (``POSITION_FIELDS``)."""
+    _require(permissions.can_open_case(actor, organisation))
+    if organisation.kind != Kind.ENTERPRISE:
+        raise ValidationError(_("Support cases are for enterprises."))
+    now = now or timezone.now()
+    help_kinds = _choices(help_kinds, HelpKind, "help_kinds")
+    topics = _choices(topics, Topic, "topics")
+    if actor.role == Role.PARTNER:
+        channel = Channel.PORTAL
+    if Topic.RECRUITMENT in topics and not positions:
+        raise ValidationError({"positions": _("For help to recruit, list at least one "
+                                              "position.")})
+    case = Case(organisation=organisation, office=organisation.office, help_kinds=help_kinds,
+                topics=topics, description=description.strip(), channel=channel,
+                created_by=actor, opened_at=now,
+                next_follow_up=add_business_days(timezone.localdate(now),
+                                                 FIRST_FOLLOW_UP_BUSINESS_DAYS))
+    case.full_clean()
+    rows = [Position(case=case, **{k: row[k] for k in POSITION_FIELDS if k in row})
+            for row in positions]
+    for row in rows:
+        row.full_clean(exclude=["case"])
+    with transaction.atomic(), set_actor(actor):
+        case.save()
+        for row in rows:
+            row.case = case
+        Position.objects.bulk_create(rows)
+        event = CaseEvent.objects.create(case=case, from_status="", to_status=CaseStatus.NEW,
+                                         actor=actor, created_at=now)
+        tasks.notify_case_event.delay_on_commit(event.pk)
+    return case
+
+
+def _locked_case(actor, case_id):
+    case = (Case.objects.for_user(actor).select_for_update(of=("self",))
+            .filter(pk=case_id).first())
+    if case is None:
+        raise Case.DoesNotExist
+    return case
+
+
+def _check_adviser(adviser: User | None, case: Case):
+    if adviser is None:
+        raise TransitionRefused(_("Choose the adviser who takes the case."),
+                                code="adviser_required")
+    if not permissions.can_be_assigned_cases(adviser) or not Case.objects.for_user(
+            adviser).filter(pk=case.pk).exists():
+        raise TransitionRefused(
+            _("%(adviser)s does not serve this enterprise’s territory.")
+            % {"adviser": adviser.get_full_name() or adviser.email}, code="adviser_outside")
+
+
+def case_transition(*, actor: User, case_id: int, to: str, comment: str = "",
+                    outcome: str = "", adviser: User | None = None,
+                    next_follow_up: date | None = None, now=None) -> Case:
+    """Move a case to ``to`` if ``TRANSITIONS`` allows the actor's role to from where it is,
+    with what the move needs (comment, outcome, adviser, next follow-up); write the history
+    and notify the other side after commit. Moving to the current status does nothing."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    comment = (comment or "").strip()
+    with transaction.atomic(), set_actor(actor):
+        case = _locked_case(actor, case_id)
+        if case.status == to:
+            return case
+        move = TRANSITIONS.get((case.status, to))
+        if move is None or actor.role not in move.roles:
+            raise TransitionRefused(
+                _("You cannot move a case from « %(from)s » to « %(to)s ».")
+                % {"from": case.get_status_display(), "to": _status_label(to)},
+                code="not_allowed")
+        if move.needs_comment and not comment:
+            raise TransitionRefused(_("A comment is required for this step."),
+                                    code="comment_required")
+        update = {"status": to}
+        if move.needs_adviser:
+            _check_adviser(adviser, case)
+            update["adviser"] = adviser
+        if move.needs_outcome:
+            if outcome not in Outcome.values:
+                raise TransitionRefused(_("Choose the outcome of the case."),
+                                        code="outcome_required")
+            if actor.role == Role.PARTNER and outcome not in ENTERPRISE_OUTCOMES:
+                raise TransitionRefused(_("An enterprise may only withdraw its request."),
+                                        code="outcome_not_allowed")
+            update.update(outcome=outcome, closed_at=now, next_follow_up=None,
+                          waiting_since=None)
+        if to in OPEN_CASE_STATUSES:
+            follow_up = next_follow_up or case.next_follow_up
+            if move.needs_follow_up and next_follow_up is None:
+                raise TransitionRefused(_("Give the date of the next follow-up."),
+                                        code="follow_up_required")
+            if to == CaseStatus.IN_PROGRESS and case.status == CaseStatus.CLOSED:
+                update.update(outcome="", closed_at=None)
+            if follow_up is None or follow_up < today:
+                follow_up = add_business_days(today, FIRST_FOLLOW_UP_BUSINESS_DAYS)
+            update["next_follow_up"] = follow_up
+            update["waiting_since"] = today if to == CaseStatus.WAITING else None
+        if to == CaseStatus.IN_PROGRESS and case.first_contact_at is None:
+            update["first_contact_at"] = now
+        if to == CaseStatus.IN_PROGRESS and actor.role != Role.PARTNER and case.adviser_id is None:
+            update["adviser"] = actor
+        from_status = case.status
+        for name, value in update.items():
+            setattr(case, name, value)
+        case.save(update_fields=[*update, "updated_at"])
+        event = CaseEvent.objects.create(case=case, from_status=from_status, to_status=to,
+                                         actor=actor, comment=comment,
+                                         adviser=update.get("adviser"), created_at=now)
+        tasks.notify_case_event.delay_on_commit(event.pk)
+    return case
+
+
+def _status_label(value):
+    try:
+        return CaseStatus(value).label
+    except ValueError:
+        return value
+
+
+def cases_assign(*, actor: User, case_ids: Iterable[int], adviser: User, now=None) -> int:
+    """Give open cases of the actor's territory to ``adviser`` (who must serve them all: else
+    nothing changes and the message names the cases). New cases become « assigned »; the
+    others keep their status. Returns how many changed hands."""
+    _require(permissions.can_assign_cases(actor))
+    if not permissions.can_be_assigned_cases(adviser):
+        raise ValidationError(_("Cases can only be assigned to an adviser or a SIT manager."))
+    now = now or timezone.now()
+    ids = [int(pk) for pk in case_ids]
+    with transaction.atomic(), set_actor(actor):
+        cases = list(Case.objects.for_user(actor).open().filter(pk__in=ids)
+                     .select_for_update(of=("self",)))
+        served = set(Case.objects.for_user(adviser).filter(pk__in=[c.pk for c in cases])
+                     .values_list("pk", flat=True))
+        outside = [str(c.pk) for c in cases if c.pk not in served]
+        if outside:
+            raise ValidationError(
+                _("%(adviser)s does not serve the territory of cases %(cases)s.")
+                % {"adviser": adviser.get_full_name() or adviser.email,
+                   "cases": ", ".join(outside)})
+        changed = 0
+        for case in cases:
+            if case.adviser_id == adviser.pk:
+                continue
+            from_status = case.status
+            case.adviser = adviser
+            if case.status == CaseStatus.NEW:
+                case.status = CaseStatus.ASSIGNED
+            case.save(update_fields=["adviser", "status", "updated_at"])
+            event = CaseEvent.objects.create(case=case, from_status=from_status,
+                                             to_status=case.status, actor=actor,
+                                             adviser=adviser, created_at=now)
+            tasks.notify_case_event.delay_on_commit(event.pk)
+            changed += 1
+    return changed
+
+
+def case_set_follow_up(*, actor: User, case: Case, next_follow_up: date) -> Case:
+    """Staff set the next follow-up date of an open case (today or later)."""
+    _require(actor.role in STAFF_ROLES)
+    if not case.is_open:
+        raise ValidationError(_("A closed case has no follow-up."))
+    if next_follow_up < timezone.localdate():
+        raise ValidationError({"next_follow_up": _("The next follow-up cannot be in the "
+                                                   "past.")})
+    with transaction.atomic(), set_actor(actor):
+        case = _locked_case(actor, case.pk)
+        case.next_follow_up = next_follow_up
+        case.save(update_fields=["next_follow_up", "updated_at"])
+    return case
+
+
+# --------------------------------------------------------------------------------------------
+# Notes, referrals, documents
+# --------------------------------------------------------------------------------------------
+
+
+def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True) -> CaseNote:
+    """Staff add an internal or a shared note; the enterprise's replies are always shared, and
+    a reply to a case waiting on the enterprise resumes its follow-up."""
+    _require(permissions.can_add_note(actor, case))
+    if actor.role == Role.PARTNER:
+        is_internal = False
+    note = CaseNote(case=case, author=actor, body=body.strip(), is_internal=is_internal)
+    note.full_clean()
+    with transaction.atomic(), set_actor(actor):
+        note.save()
+        if not is_internal:
+            tasks.notify_case_note.delay_on_commit(note.pk)
+    if actor.role == Role.PARTNER and case.status == CaseStatus.WAITING:
+        case_transition(actor=actor, case_id=case.pk, to=CaseStatus.IN_PROGRESS,
+                        comment=_("The enterprise replied."))
+    return note
+
+
+def referral_add(*, actor: User, case: Case, target: str, organisation=None, office=None,
+                 referred_on: date | None = None, note: str = "") -> Referral:
+    """Record that the enterprise was referred (Emploi-Québec/Services Québec, a partner of
+    the directory or another office)."""
+    _require(permissions.can_refer(actor, case))
+    if target not in ReferralTarget.values:
+        raise ValidationError({"target": _("Unknown choice.")})
+    referral = Referral(case=case, target=target, organisation=organisation, office=office,
+                        referred_on=referred_on or timezone.localdate(), note=note.strip(),
+                        created_by=actor)
+    if target == ReferralTarget.PARTNER and organisation is None:
+        raise ValidationError({"organisation": _("Choose the partner organisation.")})
+    if target == ReferralTarget.OFFICE and office is None:
+        raise ValidationError({"office": _("Choose the office.")})
+    referral.full_clean()
+    with transaction.atomic(), set_actor(actor):
+        referral.save()
+    return referral
+
+
+def referral_record_outcome(*, actor: User, referral: Referral, outcome: str,
+                            outcome_on: date | None = None) -> Referral:
+    _require(permissions.can_refer(actor, referral.case))
+    if outcome not in ReferralOutcome.values:
+        raise ValidationError({"outcome": _("Unknown choice.")})
+    referral.outcome = outcome
+    referral.outcome_on = (None if outcome == ReferralOutcome.PENDING
+                           else outcome_on or timezone.localdate())
+    referral.full_clean()
+    with transaction.atomic(), set_actor(actor):
+        referral.save(update_fields=["outcome", "outcome_on"])
+    return referral
+
+
+def case_attachment_add(*, actor: User, case: Case, upload) -> CaseAttachment:
+    """A document checked by its content (``portal.files``), stored outside the web root."""
+    _require(permissions.can_add_note(actor, case))
+    try:
+        content_type, sha256 = files.check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    attachment = CaseAttachment(case=case, original_name=upload.name[-200:],
+                                content_type=content_type, size=upload.size, sha256=sha256,
+                                uploaded_by=actor)
+    with transaction.atomic(), set_actor(actor):
+        attachment.file.save(upload.name, upload, save=False)
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications (called by tasks, after commit)
+# --------------------------------------------------------------------------------------------
+
+
+def _enterprise_users(case):
+    return User.objects.filter(membership__organisation_id=case.organisation_id,
+                               is_active=True)
+
+
+def _office_advisers(case):
+    return User.objects.filter(role=Role.ADVISER, is_active=True,
+                               assignments__office_id=case.office_id)
+
+
+def _other_side(case, actor):
+    if actor.role == Role.PARTNER:
+        return [case.adviser] if case.adviser_id else list(_office_advisers(case))
+    recipients = list(_enterprise_users(case))
+    if case.adviser_id and case.adviser_id != actor.pk:
+        recipients.append(case.adviser)
+    return [u for u in recipients if u.pk != actor.pk]
+
+
+def case_event_notify(*, event_id: int) -> int:
+    from notifications.services import notify
+
+    event = (CaseEvent.objects.select_related("case", "case__organisation", "case__adviser",
+                                              "actor").filter(pk=event_id).first())
+    if event is None:
+        return 0
+    case = event.case
+    return len(notify(recipients=_other_side(case, event.actor), key=f"case-event:{event.pk}",
+                      kind="case_status",
+                      params={"case": case.pk, "organisation": case.organisation.name,
+                              "from": event.from_status, "to": event.to_status},
+                      url=reverse("enterprises:case_detail", args=[case.pk])))
+
+
+def case_note_notify(*, note_id: int) -> int:
+    from notifications.services import notify
+
+    note = (CaseNote.objects.select_related("case", "case__organisation", "case__adviser",
+                                            "author").filter(pk=note_id, is_internal=False)
+            .first())
+    if note is None:
+        return 0
+    case = note.case
+    return len(notify(recipients=_other_side(case, note.author), key=f"case-note:{note.pk}",
+                      kind="case_note",
+                      params={"case": case.pk, "organisation": case.organisation.name},
+                      url=reverse("enterprises:case_detail", args=[case.pk]) + "#notes"))
+
+
+def default_follow_up(today: date | None = None) -> date:
+    return add_business_days(today or timezone.localdate(), FIRST_FOLLOW_UP_BUSINESS_DAYS)
+
+
