@@ -109,7 +109,7 @@ def _placeholder(email: str, role: str, first: str, last: str, admin: User) -> U
         email=email, role=role, password=None, first_name=first, last_name=last, actor=admin)
 
 
-def _partner_for(organisation: Organisation, admin: User) -> User:
+def demo_partner_for(organisation: Organisation, admin: User) -> User:
     membership = PartnerMembership.objects.filter(organisation=organisation).select_related(
         "user").first()
     if membership:
@@ -120,7 +120,7 @@ def _partner_for(organisation: Organisation, admin: User) -> User:
     return user
 
 
-def _adviser_for(organisation: Organisation, admin: User) -> User:
+def demo_adviser_for(organisation: Organisation, admin: User) -> User:
     office = organisation.office
     assignment = (StaffAssignment.objects.filter(office=office, user__role=Role.ADVISER)
                   .select_related("user").order_by("pk").first())
@@ -132,7 +132,7 @@ def _adviser_for(organisation: Organisation, admin: User) -> User:
     return user
 
 
-def _manager_for(organisation: Organisation, admin: User) -> User:
+def demo_manager_for(organisation: Organisation, admin: User) -> User:
     sit = organisation.office.sit
     assignment = (StaffAssignment.objects.filter(office__sit=sit, user__role=Role.SIT_MANAGER)
                   .select_related("user").order_by("pk").first())
@@ -194,7 +194,7 @@ def seed_demo_plans(*, admin: User, rng: random.Random) -> int:
                                 Status.REFUSED)
         year = fy - 1 if late_state and (code, fy - 1) in calls else fy
         call = calls[(code, year)]
-        partner = _partner_for(organisation, admin)
+        partner = demo_partner_for(organisation, admin)
         start = call.opens_at + timedelta(days=1 if year < fy else 0, hours=2)
         starts_on = date(year, 7, 1) if year < fy else date(year + 1, 1, 1)
         plan = services.plan_create(
@@ -208,8 +208,8 @@ def seed_demo_plans(*, admin: User, rng: random.Random) -> int:
             characteristics=rng.sample(Characteristic.values, k=rng.randint(2, 4)))
         _fill(plan, partner, rng)
         plan.refresh_from_db()
-        adviser = _adviser_for(organisation, admin)
-        manager = _manager_for(organisation, admin)
+        adviser = demo_adviser_for(organisation, admin)
+        manager = demo_manager_for(organisation, admin)
         when = start + timedelta(days=1)
         for to in PATHS[status]:
             actor = {Status.SUBMITTED: partner, Status.WITHDRAWN: partner,

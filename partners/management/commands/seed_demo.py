@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from accounts.services import mfa_enrol_totp, user_create
 from antennes.models import Office
 from antennes.services import staff_assign
+from enterprises.demo import seed_demo_enterprises
 from partners import services
 from partners.models import Kind, NonProfitKind, Organisation
 from portal.text import fold
@@ -137,10 +138,11 @@ class Command(BaseCommand):
             if role != Role.PARTNER:
                 mfa_enrol_totp(user=User.objects.get(email=email), secret=DEMO_TOTP_SECRET)
         plans = seed_demo_plans(admin=admin, rng=rng)
+        cases = seed_demo_enterprises(admin=admin, rng=rng)
 
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready ({created} fictitious organisations and {plans} action plans "
-            "created this run)."))
+            f"Demo data ready ({created} fictitious organisations, {plans} action plans and "
+            f"{cases} support cases created this run)."))
         self.stdout.write("")
         self.stdout.write("Comptes de démonstration / demo accounts "
                           f"(mot de passe / password: {DEMO_PASSWORD})")

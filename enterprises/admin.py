@@ -1,0 +1,86 @@
+from django.contrib import admin
+
+from .models import Case, CaseEvent, Enterprise, JoinRequest, Referral, Reminder, ReminderSettings
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    """Central administrators set the reminder and escalation delays here (one row)."""
+
+    list_display = ["__str__", "escalation_business_days", "enterprise_waiting_days",
+                    "report_due_days"]
+
+    def has_add_permission(self, request):
+        return not ReminderSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "neq", "legal_form", "sector", "size_band"]
+    list_filter = ["legal_form", "nature", "sector", "size_band"]
+    list_select_related = ["organisation"]
+    search_fields = ["neq", "organisation__name", "other_names"]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "created_at", "decided_at", "accepted"]
+    list_select_related = ["user", "organisation"]
+    readonly_fields = ["user", "organisation", "message", "created_at", "decided_at",
+                       "decided_by", "accepted"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor", "adviser", "comment", "created_at"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only here: cases change only through the workflow (enterprises.services)."""
+
+    list_display = ["pk", "organisation", "office", "status", "adviser", "next_follow_up",
+                    "opened_at"]
+    list_filter = ["status", "outcome", "channel"]
+    list_select_related = ["organisation", "office", "adviser"]
+    search_fields = ["organisation__name", "organisation__enterprise__neq"]
+    inlines = [CaseEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["case", "target", "referred_on", "outcome"]
+    list_filter = ["target", "outcome"]
+    list_select_related = ["case"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["kind", "object_key", "day", "recipient", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "day"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
