@@ -54,3 +54,14 @@ def can_refer(user, case) -> bool:
 
 def can_view_late_cases(user) -> bool:
     return _role(user) in (Role.SIT_MANAGER, Role.ADMIN)
+
+
+def can_change_enterprise(user, enterprise) -> bool:
+    """Staff of its territory (it was read through ``for_user``) or the enterprise's users."""
+    return _role(user) in STAFF_ROLES or (
+        enterprise_id(user) is not None and enterprise_id(user) == enterprise.organisation_id)
+
+
+def can_decide_join_request(user) -> bool:
+    """Ministry staff confirm that a person belongs to an enterprise of their territory."""
+    return _role(user) in STAFF_ROLES

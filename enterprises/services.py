@@ -76,6 +76,8 @@ def case_create(*, actor: User, organisation: Organisation, help_kinds: Sequence
     call. The case goes to the office serving the enterprise; its first follow-up is due in
     two business days. Recruitment requests list the positions (``POSITION_FIELDS``)."""
     _require(permissions.can_open_case(actor, organisation))
+    # Staff open cases only for enterprises of their territory (the case would leave it).
+    _require(Organisation.objects.for_user(actor).filter(pk=organisation.pk).exists())
     if organisation.kind != Kind.ENTERPRISE:
         raise ValidationError(_("Support cases are for enterprises."))
     now = now or timezone.now()
@@ -166,6 +168,9 @@ def case_transition(*, actor: User, case_id: int, to: str, comment: str = "",
             if move.needs_follow_up and next_follow_up is None:
                 raise TransitionRefused(_("Give the date of the next follow-up."),
                                         code="follow_up_required")
+            if next_follow_up is not None and next_follow_up < today:
+                raise TransitionRefused(_("The next follow-up cannot be in the past."),
+                                        code="follow_up_past")
             if to == CaseStatus.IN_PROGRESS and case.status == CaseStatus.CLOSED:
                 update.update(outcome="", closed_at=None)
             if follow_up is None or follow_up < today:
@@ -260,12 +265,16 @@ def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True) ->
     note = CaseNote(case=case, author=actor, body=body.strip(), is_internal=is_internal)
     note.full_clean()
     with transaction.atomic(), set_actor(actor):
+        # The case as it is now (the page's copy may be stale): a reply to a case closed
+        # meanwhile is refused, and the note and the resumed follow-up are all or nothing.
+        current = _locked_case(actor, case.pk)
+        _require(permissions.can_add_note(actor, current))
         note.save()
         if not is_internal:
             tasks.notify_case_note.delay_on_commit(note.pk)
-    if actor.role == Role.PARTNER and case.status == CaseStatus.WAITING:
-        case_transition(actor=actor, case_id=case.pk, to=CaseStatus.IN_PROGRESS,
-                        comment=_("The enterprise replied."))
+        if actor.role == Role.PARTNER and current.status == CaseStatus.WAITING:
+            case_transition(actor=actor, case_id=case.pk, to=CaseStatus.IN_PROGRESS,
+                            comment=_("The enterprise replied."))
     return note
 
 
@@ -297,6 +306,9 @@ def referral_record_outcome(*, actor: User, referral: Referral, outcome: str,
     referral.outcome = outcome
     referral.outcome_on = (None if outcome == ReferralOutcome.PENDING
                            else outcome_on or timezone.localdate())
+    if referral.outcome_on and referral.outcome_on < referral.referred_on:
+        raise ValidationError({"outcome_on": _("The outcome cannot come before the "
+                                               "referral.")})
     referral.full_clean()
     with transaction.atomic(), set_actor(actor):
         referral.save(update_fields=["outcome", "outcome_on"])
@@ -381,3 +393,242 @@ def default_follow_up(today: date | None = None) -> date:
     return add_business_days(today or timezone.localdate(), FIRST_FOLLOW_UP_BUSINESS_DAYS)
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# ---- Enterprise profiles and registration ----
+# --------------------------------------------------------------------------------------------
+# Imported here, with this section, so the section stays self-contained.
+
+from allauth.account.models import EmailAddress  # noqa: E402
+from django.contrib.auth.password_validation import validate_password  # noqa: E402
+from django.db import IntegrityError  # noqa: E402
+
+from partners import services as partner_services  # noqa: E402
+from regions.models import Municipality  # noqa: E402
+
+from .models import Enterprise, JoinRequest  # noqa: E402
+from .neq import Neq, parse_neq  # noqa: E402
+
+#: Fields of the enterprise profile itself.
+ENTERPRISE_FIELDS = ("other_names", "legal_form", "nature", "sector", "naics_code", "size_band")
+#: Fields kept on the enterprise's partner organisation.
+ENTERPRISE_ORGANISATION_FIELDS = ("name", "municipality", "address", "phone")
+
+
+def _neq_checksum_warning() -> ValidationError:
+    return ValidationError(
+        _("This NEQ fails the check that the numbers of the enterprise register pass. Compare "
+          "it with your documents; if it is correct, tick « I confirm this NEQ is correct »."),
+        code="neq_checksum")
+
+
+def _parsed_neq(raw: str) -> Neq:
+    try:
+        return parse_neq(raw)
+    except ValidationError as exc:
+        raise ValidationError({"neq": exc.error_list}) from exc
+
+
+def _locate(organisation: Organisation, municipality: Municipality) -> None:
+    """Region and MRC from the register; the serving office as partners default it."""
+    organisation.municipality = municipality
+    organisation.region = municipality.region
+    organisation.mrc = municipality.mrc
+    organisation.office = None
+    partner_services._check_location(organisation)
+    partner_services._default_office(organisation)
+
+
+def _collect(errors: dict, call) -> None:
+    """Run ``call``; merge its ValidationError into ``errors`` (None = the whole form)."""
+    try:
+        call()
+    except ValidationError as exc:
+        items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
+        for field, messages in items:
+            errors.setdefault(field or "__all__", []).extend(messages)
+
+
+def _join_request_recipients(organisation: Organisation) -> list[User]:
+    """The advisers of the enterprise's office; without any, the SIT managers of its SIT."""
+    advisers = list(User.objects.filter(role=Role.ADVISER, is_active=True,
+                                        assignments__office_id=organisation.office_id))
+    if advisers:
+        return advisers
+    return list(User.objects.filter(role=Role.SIT_MANAGER, is_active=True,
+                                    assignments__office__sit_id=organisation.office.sit_id)
+                .distinct())
+
+
+def enterprise_register(*, email: str, password: str, first_name: str, last_name: str,
+                        neq: str, neq_confirmed: bool = False, name: str, other_names: str = "",
+                        legal_form: str, nature: str, sector: str, naics_code: str = "",
+                        size_band: str, municipality: Municipality, address: str = "",
+                        phone: str = "") -> tuple[User, Enterprise | JoinRequest]:
+    """A person registers their enterprise in the portal, or asks to join it.
+
+    The account is created with an unverified email address: the caller sends allauth's
+    confirmation email, and the person cannot sign in before confirming. An NEQ nobody has
+    registered creates the enterprise's organisation (region, MRC and serving office from the
+    municipality), its profile and the person's membership; an NEQ already registered is never
+    duplicated: the person gets no membership but a request to join, which the advisers of
+    the enterprise's office are told about. An NEQ failing the register's check needs
+    ``neq_confirmed`` (else ValidationError code ``neq_checksum``). All or nothing."""
+    parsed = _parsed_neq(neq)
+    existing = (Enterprise.objects.select_related("organisation", "organisation__office")
+                .filter(neq=parsed.value).first())
+    if existing is None and not parsed.checksum_ok and not neq_confirmed:
+        raise ValidationError({"neq": _neq_checksum_warning()})
+    email = (email or "").strip().lower()
+    if email and (User.objects.filter(email__iexact=email).exists()
+                  or EmailAddress.objects.filter(email__iexact=email).exists()):
+        raise ValidationError({"email": ValidationError(
+            _("An account already uses this email address."), code="email_taken")})
+    errors: dict = {}
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(),
+                role=Role.PARTNER)
+    _collect(errors, lambda: user.full_clean(exclude=["password"]))
+    _collect(errors, lambda: _password_ok(password, user))
+    organisation = enterprise = None
+    if existing is None:
+        organisation = Organisation(name=name.strip(), kind=Kind.ENTERPRISE,
+                                    address=address.strip(), phone=phone.strip())
+        enterprise = Enterprise(neq=parsed.value, neq_checksum_confirmed=not parsed.checksum_ok,
+                                other_names=other_names.strip(), legal_form=legal_form,
+                                nature=nature, sector=sector, naics_code=naics_code.strip(),
+                                size_band=size_band)
+        _collect(errors, lambda: _locate(organisation, municipality))
+        _collect(errors, lambda: organisation.full_clean(exclude=["search_text"]))
+        _collect(errors, lambda: enterprise.full_clean(exclude=["organisation"]))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, role=Role.PARTNER,
+                                            first_name=user.first_name,
+                                            last_name=user.last_name)
+            EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+            with set_actor(user):
+                if existing is None:
+                    organisation.save()
+                    enterprise.organisation = organisation
+                    enterprise.save()
+                    partner_services.membership_create(actor=user, user=user,
+                                                       organisation=organisation)
+                    return user, enterprise
+                join_request = JoinRequest.objects.create(organisation=existing.organisation,
+                                                          user=user)
+                _join_request_notify(join_request)
+                return user, join_request
+    except IntegrityError as exc:  # a registration at the same moment took the NEQ or email
+        raise ValidationError(_("This NEQ or this email address was registered at the same "
+                                "moment. Send the form again.")) from exc
+
+
+def _password_ok(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+
+
+def _join_request_notify(join_request: JoinRequest) -> None:
+    from notifications.services import notify
+
+    organisation = join_request.organisation
+    person = join_request.user
+    notify(recipients=_join_request_recipients(organisation),
+           key=f"join-request:{join_request.pk}", kind="join_request",
+           params={"person": person.get_full_name() or person.email,
+                   "organisation": organisation.name},
+           url=reverse("enterprises:join_requests"))
+
+
+def enterprise_update(*, actor: User, enterprise: Enterprise, **changes) -> Enterprise:
+    """Change an enterprise's profile (``ENTERPRISE_FIELDS``, ``neq`` with ``neq_confirmed``)
+    and its organisation's name, municipality, address and phone: by staff of its territory or
+    its own users. A new NEQ is checked like at registration and never duplicates another
+    enterprise's; a new municipality moves the enterprise to the office serving it."""
+    allowed = {*ENTERPRISE_FIELDS, *ENTERPRISE_ORGANISATION_FIELDS, "neq", "neq_confirmed"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"Unknown enterprise fields: {sorted(unknown)}")
+    _require(permissions.can_change_enterprise(actor, enterprise))
+    confirmed = changes.pop("neq_confirmed", False)
+    try:
+        with transaction.atomic(), set_actor(actor):
+            enterprise = (Enterprise.objects.for_user(actor).select_for_update(of=("self",))
+                          .select_related("organisation").filter(pk=enterprise.pk).first())
+            if enterprise is None:
+                raise PermissionDenied
+            organisation = enterprise.organisation
+            if "neq" in changes:
+                parsed = _parsed_neq(changes.pop("neq"))
+                if parsed.value != enterprise.neq:
+                    if Enterprise.objects.filter(neq=parsed.value).exclude(
+                            pk=enterprise.pk).exists():
+                        raise ValidationError({"neq": _(
+                            "Another enterprise is already registered with the NEQ "
+                            "%(neq)s.") % {"neq": parsed.value}})
+                    if not parsed.checksum_ok and not confirmed:
+                        raise ValidationError({"neq": _neq_checksum_warning()})
+                    enterprise.neq = parsed.value
+                    enterprise.neq_checksum_confirmed = not parsed.checksum_ok
+            for field in ENTERPRISE_FIELDS:
+                if field in changes:
+                    value = changes[field]
+                    setattr(enterprise, field, value.strip() if isinstance(value, str)
+                            else value)
+            for field in ("name", "address", "phone"):
+                if field in changes:
+                    setattr(organisation, field, (changes[field] or "").strip())
+            municipality = changes.get("municipality")
+            if municipality is not None and municipality.pk != organisation.municipality_id:
+                _locate(organisation, municipality)
+            errors: dict = {}
+            _collect(errors, lambda: organisation.full_clean(exclude=["search_text"]))
+            _collect(errors, lambda: enterprise.full_clean(exclude=["organisation"]))
+            if errors:
+                raise ValidationError(errors)
+            organisation.save()
+            enterprise.save()
+    except IntegrityError as exc:
+        raise ValidationError({"neq": _("An enterprise with this NEQ is already "
+                                        "registered.")}) from exc
+    return enterprise
+
+
+def join_request_decide(*, actor: User, join_request: JoinRequest, accept: bool,
+                        now=None) -> JoinRequest:
+    """Staff of the enterprise's territory accept (the person joins the enterprise) or decline
+    a request to join; the person is told either way. A request already decided stays as it
+    is."""
+    _require(permissions.can_decide_join_request(actor))
+    with transaction.atomic(), set_actor(actor):
+        locked = (JoinRequest.objects.for_user(actor).select_for_update(of=("self",))
+                  .select_related("organisation", "user").filter(pk=join_request.pk).first())
+        if locked is None:
+            raise PermissionDenied
+        if locked.decided_at is not None:
+            return locked
+        locked.decided_at = now or timezone.now()
+        locked.decided_by = actor
+        locked.accepted = bool(accept)
+        locked.save(update_fields=["decided_at", "decided_by", "accepted"])
+        if accept:
+            partner_services.membership_create(actor=actor, user=locked.user,
+                                               organisation=locked.organisation)
+        _join_decision_notify(locked)
+    return locked
+
+
+def _join_decision_notify(join_request: JoinRequest) -> None:
+    from notifications.services import notify
+
+    enterprise = Enterprise.objects.filter(organisation_id=join_request.organisation_id).first()
+    url = (reverse("enterprises:enterprise_detail", args=[enterprise.pk])
+           if join_request.accepted and enterprise else "")
+    notify(recipients=[join_request.user], key=f"join-request-decided:{join_request.pk}",
+           kind="join_accepted" if join_request.accepted else "join_declined",
+           params={"organisation": join_request.organisation.name}, url=url)

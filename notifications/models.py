@@ -55,3 +55,77 @@ class Notification(models.Model):
         from .messages import render
 
         return render(self.kind, self.params)
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("An email for each notification")
+    DAILY = "daily", _("One daily digest email")
+    OFF = "off", _("No email (the portal only)")
+
+
+#: The kinds of notification a person may turn off, by group (the preferences page shows one
+#: checkbox per group). A kind in no group is always emailed.
+KIND_GROUPS = {
+    "plans": (_("Action plans and their reports"),
+              ("plan_status", "plan_comment", "plan_assigned", "report_status")),
+    "cases": (_("Support cases"), ("case_status", "case_note")),
+    "reminders": (_("Reminders (follow-ups, waiting cases, reports due or late)"),
+                  ("reminder_follow_ups", "reminder_waiting", "reminder_report_due",
+                   "reminder_report_late")),
+    "escalations": (_("Escalations of overdue cases"), ("reminder_escalation",)),
+}
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to be emailed: each notification, one daily digest, or not at all;
+    and the kinds they do not want by email (``muted_kinds``: notification kinds, filled by
+    groups from ``KIND_GROUPS``). Muted kinds are still shown in the portal. Nobody has a row
+    until they change something: the default is an email for each notification."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                                on_delete=models.CASCADE, related_name="notification_preference")
+    email_mode = models.CharField(_("emails"), max_length=10, choices=EmailMode.choices,
+                                  default=EmailMode.IMMEDIATE)
+    muted_kinds = models.JSONField(_("kinds not emailed"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email_mode__in=EmailMode.values),
+                                   name="notification_preference_mode_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.email_mode}"
+
+    @classmethod
+    def for_user(cls, user) -> "NotificationPreference":
+        """The person's preferences, or the defaults (not saved) when they have none."""
+        return cls.objects.filter(user=user).first() or cls(user=user)
+
+    def emails(self, kind: str) -> bool:
+        """Whether a notification of ``kind`` is to be emailed at all (now or in the digest)."""
+        return self.email_mode != EmailMode.OFF and kind not in self.muted_kinds
+
+
+class EmailDigest(models.Model):
+    """The daily digest email of one person for one day: inserted before it is sent, under a
+    unique (user, day), so the digest task run twice or on two workers sends it once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                             on_delete=models.CASCADE, related_name="email_digests")
+    day = models.DateField(_("day"))
+    notification_count = models.PositiveIntegerField(_("notifications"), default=0)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("email digest")
+        verbose_name_plural = _("email digests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="email_digest_once_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.day}"

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 
 from . import tasks
-from .models import Notification
+from .models import EmailDigest, EmailMode, Notification, NotificationPreference
 
 
 def notify(*, recipients: Iterable[User], key: str, kind: str, params: dict,
@@ -40,6 +40,10 @@ def notification_email_send(*, notification_id: int, base_url: str = "") -> bool
                         .filter(pk=notification_id).first())
         if notification is None or notification.emailed_at is not None:
             return False
+        preference = NotificationPreference.for_user(notification.recipient)
+        if preference.email_mode != EmailMode.IMMEDIATE or not preference.emails(
+                notification.kind):
+            return False  # a daily digest will carry it, or the person wants no email of it
         base_url = base_url or settings.PORTAL_BASE_URL
         texts = {}
         for key, language in (("fr", "fr-ca"), ("en", "en")):
@@ -66,3 +70,81 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+# --------------------------------------------------------------------------------------------
+# Preferences and the daily digest
+# --------------------------------------------------------------------------------------------
+
+
+def notification_preference_set(*, user: User, email_mode: str,
+                                muted_kinds: Iterable[str]) -> NotificationPreference:
+    """Record how ``user`` wants to be emailed and which kinds they do not want by email."""
+    preference = NotificationPreference.for_user(user)
+    preference.email_mode = email_mode
+    preference.muted_kinds = sorted(set(muted_kinds))
+    preference.full_clean(exclude=["user"])
+    preference.save()
+    return preference
+
+
+#: Users walked per query by the digest task.
+DIGEST_CHUNK = 500
+
+
+def email_digests_send(*, day, base_url: str = "") -> int:
+    """Send today's digest to every person who chose a daily digest and has notifications not
+    yet emailed; return how many digests were sent now. Safe to run twice or at once."""
+    sent = 0
+    last = 0
+    while True:
+        user_ids = list(
+            NotificationPreference.objects.filter(email_mode=EmailMode.DAILY, user_id__gt=last,
+                                                  user__is_active=True)
+            .order_by("user_id").values_list("user_id", flat=True)[:DIGEST_CHUNK])
+        if not user_ids:
+            return sent
+        for user_id in user_ids:
+            sent += email_digest_send(user_id=user_id, day=day, base_url=base_url)
+        last = user_ids[-1]
+
+
+def email_digest_send(*, user_id: int, day, base_url: str = "") -> bool:
+    """One email with every notification of the person not yet emailed (and not muted), sent
+    only by the call that inserted the person's ``EmailDigest`` row for ``day``. The row, the
+    email and the notifications marked emailed are one transaction: a failed send leaves
+    nothing done, for the retry."""
+    base_url = (base_url or settings.PORTAL_BASE_URL).rstrip("/")
+    with transaction.atomic():
+        preference = (NotificationPreference.objects.select_related("user")
+                      .filter(user_id=user_id, email_mode=EmailMode.DAILY).first())
+        if preference is None:
+            return False
+        try:
+            with transaction.atomic():
+                digest = EmailDigest.objects.create(user_id=user_id, day=day)
+        except IntegrityError:
+            return False  # already sent today
+        notifications = list(
+            Notification.objects.select_for_update().filter(recipient_id=user_id,
+                                                            emailed_at__isnull=True)
+            .exclude(kind__in=preference.muted_kinds).order_by("created_at", "pk"))
+        if not notifications:
+            digest.delete()  # nothing to say: a later run today may still have something
+            return False
+        lines = {}
+        for key, language in (("fr", "fr-ca"), ("en", "en")):
+            with translation.override(language):
+                lines[key] = [(n.message, f"{base_url}{n.url}" if n.url else "")
+                              for n in notifications]
+        with translation.override("fr-ca"):
+            body = render_to_string("notifications/digest.txt", {"lines": lines,
+                                                                 "count": len(notifications)})
+        send_mail(subject=f"Portail régionalisation — {len(notifications)} notification(s) "
+                          f"/ {day:%Y-%m-%d}",
+                  message=body, from_email=None, recipient_list=[preference.user.email])
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+            emailed_at=timezone.now())
+        digest.notification_count = len(notifications)
+        digest.save(update_fields=["notification_count"])
+    return True

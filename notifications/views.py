@@ -1,10 +1,13 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .models import Notification
+from .forms import PreferenceForm
+from .models import Notification, NotificationPreference
 
 
 @login_required
@@ -22,3 +25,18 @@ def mark_read(request):
     ids = [int(i) for i in given if i.isdigit()] if given else None
     services.notifications_mark_read(user=request.user, ids=ids)
     return redirect("notifications:list")
+
+
+@login_required
+def preferences(request):
+    """Each person chooses an email per notification, a daily digest or no email, and which
+    groups of notifications they receive by email."""
+    preference = NotificationPreference.for_user(request.user)
+    form = PreferenceForm(request.POST or None, initial=PreferenceForm.initial_for(preference))
+    if request.method == "POST" and form.is_valid():
+        services.notification_preference_set(user=request.user,
+                                             email_mode=form.cleaned_data["email_mode"],
+                                             muted_kinds=form.muted_kinds())
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})

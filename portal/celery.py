@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (periodic jobs below use it)
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
@@ -10,5 +10,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic job of the portal is declared here, in the America/Montreal time zone
-# (CELERY_TIMEZONE). Reminders and escalations arrive with the issues that own them.
-app.conf.beat_schedule = {}
+# (CELERY_TIMEZONE, set from TIME_ZONE: crontab hours are Montreal hours, DST included).
+# Reminders run every day at 6:00 (the follow-up digest only on business days, see
+# enterprises.reminders.daily_sweep); the daily email digests at 7:00, after them, so the
+# morning digest carries the day's reminders.
+app.conf.beat_schedule = {
+    "daily-reminders": {
+        "task": "enterprises.tasks.daily_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "daily-email-digests": {
+        "task": "notifications.tasks.send_email_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}

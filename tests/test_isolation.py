@@ -257,3 +257,126 @@ def test_plan_lists_and_exports_hold_only_plans_in_scope(client, world, role, li
     text = _text(response)
     for key, org in world["orgs"].items():
         assert (f"Plan isolé {org.name}" in text) == (key in VISIBLE[role]), (key, role)
+
+
+# --------------------------------------------------------------------------------------------
+# Enterprise support: every case URL, as every role, for a case of an enterprise served by
+# each office; lists and exports hold only the cases in scope.
+# --------------------------------------------------------------------------------------------
+
+#: Which offices' enterprises each role sees (the world's offices tr, sh, gat).
+CASE_VISIBLE = {
+    "admin": {"tr", "sh", "gat"},
+    "sit_manager": {"tr", "sh"},
+    "adviser": {"tr"},
+    "adviser_gatineau": {"gat"},
+    "enterprise_tr": {"tr"},
+    "enterprise_gat": {"gat"},
+}
+
+
+def _case_world(world):
+    """An enterprise served by each office, with a user, an open case, a note, a referral and a
+    document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enterprises.models import CaseAttachment, CaseNote, Referral
+    from tests.factories.enterprises import CaseFactory, EnterpriseFactory
+    from tests.factories.partners import PartnerUserFactory
+
+    cases, users = {}, dict(world["users"])
+    for key, office in world["offices"].items():
+        enterprise = EnterpriseFactory(organisation__office=office,
+                                       organisation__region=office.region,
+                                       organisation__name=f"Entreprise isolée {key}")
+        case = CaseFactory(organisation=enterprise.organisation,
+                           description=f"Demande isolée {key}")
+        CaseNote.objects.create(case=case, author=world["users"]["admin"], body="Note",
+                                is_internal=False)
+        referral = Referral.objects.create(case=case, target="emploi_quebec",
+                                           created_by=world["users"]["admin"])
+        attachment = CaseAttachment(case=case, original_name="a.pdf",
+                                    content_type="application/pdf", size=9, sha256="0" * 64,
+                                    uploaded_by=world["users"]["admin"])
+        attachment.file.save("a.pdf", SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"), save=False)
+        attachment.save()
+        cases[key] = (enterprise, case, referral, attachment)
+        if key in ("tr", "gat"):
+            users[f"enterprise_{key}"] = PartnerUserFactory(organisation=enterprise.organisation)
+    return cases, users
+
+
+#: name -> (method, url builder(enterprise, case, referral, attachment))
+CASE_URLS = {
+    "enterprise_detail": ("get", lambda e, c, r, a: reverse("enterprises:enterprise_detail",
+                                                            args=[e.pk])),
+    "enterprise_update": ("get", lambda e, c, r, a: reverse("enterprises:enterprise_update",
+                                                            args=[e.pk])),
+    "case_detail": ("get", lambda e, c, r, a: reverse("enterprises:case_detail", args=[c.pk])),
+    "case_transition": ("post", lambda e, c, r, a: reverse("enterprises:case_transition",
+                                                           args=[c.pk, "closed"])),
+    "note_add": ("post", lambda e, c, r, a: reverse("enterprises:note_add", args=[c.pk])),
+    "case_follow_up": ("post", lambda e, c, r, a: reverse("enterprises:case_follow_up",
+                                                          args=[c.pk])),
+    "referral_add": ("post", lambda e, c, r, a: reverse("enterprises:referral_add",
+                                                        args=[c.pk])),
+    "referral_outcome": ("post", lambda e, c, r, a: reverse(
+        "enterprises:referral_outcome", args=[c.pk, r.pk])),
+    "case_attachment_upload": ("post", lambda e, c, r, a: reverse(
+        "enterprises:case_attachment_upload", args=[c.pk])),
+    "case_attachment_download": ("get", lambda e, c, r, a: reverse(
+        "enterprises:case_attachment_download", args=[c.pk, a.pk])),
+    "case_create_for": ("get", lambda e, c, r, a: reverse("enterprises:case_create")
+                        + f"?organisation={e.organisation_id}"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+@pytest.mark.parametrize("office_key", ORGS)
+@pytest.mark.parametrize("url_name", sorted(CASE_URLS))
+def test_case_urls_answer_404_outside_the_scope(client, world, role, office_key, url_name):
+    cases, users = _case_world(world)
+    method, build = CASE_URLS[url_name]
+    client.force_login(users[role])
+
+    response = getattr(client, method)(build(*cases[office_key]))
+
+    if office_key not in CASE_VISIBLE[role]:
+        if url_name == "case_create_for" and role.startswith("enterprise"):
+            # An enterprise user's request is always for their own enterprise.
+            assert response.status_code in (200, 302, 403, 404)
+            return
+        assert response.status_code == 404
+    else:
+        assert response.status_code in (200, 302, 403)
+
+
+CASE_LIST_URLS = {
+    "case_list": ("all", lambda c: c.get(reverse("enterprises:case_list"))),
+    "case_list_fragment": ("all", lambda c: c.get(reverse("enterprises:case_list"),
+                                                  HTTP_HX_REQUEST="true")),
+    "case_csv": ("staff", lambda c: c.get(reverse("enterprises:case_export", args=["csv"]))),
+    "case_xlsx": ("staff", lambda c: c.get(reverse("enterprises:case_export", args=["xlsx"]))),
+    "case_late": ("managers", lambda c: c.get(reverse("enterprises:case_late"))),
+}
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+@pytest.mark.parametrize("list_name", sorted(CASE_LIST_URLS))
+def test_case_lists_and_exports_hold_only_cases_in_scope(client, world, role, list_name):
+    cases, users = _case_world(world)
+    who, fetch = CASE_LIST_URLS[list_name]
+    client.force_login(users[role])
+    response = fetch(client)
+    staff = role in STAFF
+    allowed = {"all": True, "staff": staff,
+               "managers": role in ("admin", "sit_manager")}[who]
+    if not allowed:
+        assert response.status_code in (302, 403)
+        return
+    assert response.status_code == 200
+    if list_name == "case_late":
+        return  # counts per office and adviser, checked in tests/enterprises
+    text = _text(response)
+    for key in ORGS:
+        assert (f"Entreprise isolée {key}" in text) == (key in CASE_VISIBLE[role]), (key, role)

@@ -1,19 +1,287 @@
-"""TEMPORARY placeholder: implemented by its own work package."""
-from django.http import Http404
+"""The workspaces of support cases.
+
+- The ministry's list (advisers, SIT managers, administrators): the adviser's own follow-ups
+  (due today, overdue, next 7 days), the unassigned cases of their offices, then every case of
+  their territory with filters, sorting, pagination, htmx live filtering, bulk assignment and
+  an export of exactly the filtered rows.
+- The enterprise's list: its own requests and a button to ask for help.
+- The SIT manager's late and unassigned cases, counted by office and by adviser.
+
+Every list starts from ``Case.objects.for_user(user)``; each page runs a fixed number of
+queries, whatever the number of cases."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from partners.models import Kind
+from portal.exports import export_response
+from portal.pages import page_or_fragment, safe_next
+
+from .. import permissions, services
+from ..filters import CaseFilter, assignable_advisers
+from ..models import OPEN_CASE_STATUSES, Case, CaseStatus, HelpKind, Topic
+from ..resources import CaseResource
+
+#: Rows shown in each of the adviser's sections (the count says how many there are in all).
+SECTION_ROWS = 10
+#: Rows in the late-cases page's list of the oldest late cases.
+OLDEST_LATE_ROWS = 20
+#: Days ahead of the "next 7 days" section.
+WEEK_DAYS = 7
 
 
-def case_list(request, *args, **kwargs):
-    raise Http404
+def _page_size():
+    return getattr(settings, "CASE_LIST_PAGE_SIZE", 25)
 
 
-def case_export(request, *args, **kwargs):
-    raise Http404
+#: The list's columns: (ordering key or "" when the column does not sort, header).
+SORT_COLUMNS = [
+    ("enterprise", gettext_lazy("Enterprise")),
+    ("", gettext_lazy("Region and office")),
+    ("", gettext_lazy("Help wanted")),
+    ("status", gettext_lazy("Status")),
+    ("follow_up", gettext_lazy("Next follow-up")),
+    ("adviser", gettext_lazy("Adviser")),
+    ("opened", gettext_lazy("Opened on")),
+]
 
 
-def case_assign(request, *args, **kwargs):
-    raise Http404
+def _filtered(request):
+    return CaseFilter(request.GET or None,
+                      queryset=Case.objects.for_user(request.user).for_list(), request=request)
 
 
-def case_late(request, *args, **kwargs):
-    raise Http404
+def _labels(case):
+    """The case's help kinds and topics, labelled, for the list (no query)."""
+    helps, topics = dict(HelpKind.choices), dict(Topic.choices)
+    case.help_labels = [helps.get(v, v) for v in case.help_kinds or []]
+    case.topic_labels = [topics.get(v, v) for v in case.topics or []]
+    return case
 
+
+def _list_url(**params):
+    """The filtered list, e.g. ``_list_url(office="shawinigan", status=["new"])``."""
+    return f"{reverse('enterprises:case_list')}?{urlencode(params, doseq=True)}"
+
+
+def _sections(user, today):
+    """The adviser's own open cases by next follow-up, and the unassigned cases of their
+    offices: the counts in one aggregate query, then a few rows of each."""
+    scope = Case.objects.for_user(user).open()
+    week_end = today + timedelta(days=WEEK_DAYS)
+    mine = Q(adviser=user)
+    unassigned = Q(status=CaseStatus.NEW, adviser__isnull=True)
+    conditions = {}
+    if permissions.can_be_assigned_cases(user):
+        conditions.update({
+            "today": mine & Q(next_follow_up=today),
+            "overdue": mine & Q(next_follow_up__lt=today),
+            "week": mine & Q(next_follow_up__gt=today, next_follow_up__lte=week_end),
+        })
+    if permissions.can_assign_cases(user):
+        conditions["unassigned"] = unassigned
+    if not conditions:
+        return []
+    counts = scope.order_by().aggregate(
+        **{key: Count("pk", filter=condition) for key, condition in conditions.items()})
+    open_statuses = [str(s) for s in OPEN_CASE_STATUSES]
+    titles = {
+        "today": (_("Due today"), _list_url(assigned="me", status=open_statuses,
+                                            follow_up_from=today, follow_up_to=today)),
+        "overdue": (_("Overdue"), _list_url(assigned="me", status=open_statuses,
+                                            follow_up_to=today - timedelta(days=1),
+                                            ordering="follow_up")),
+        "week": (_("Next 7 days"), _list_url(assigned="me", status=open_statuses,
+                                             follow_up_from=today + timedelta(days=1),
+                                             follow_up_to=week_end, ordering="follow_up")),
+        "unassigned": (_("Unassigned in my offices"),
+                       _list_url(status=CaseStatus.NEW, assigned="nobody",
+                                 ordering="follow_up")),
+    }
+    sections = []
+    for key, condition in conditions.items():
+        rows = [_labels(case) for case in scope.filter(condition).for_list()
+                .order_by("next_follow_up", "opened_at", "pk")[:SECTION_ROWS]]
+        title, url = titles[key]
+        sections.append({"key": key, "title": title, "count": counts[key], "rows": rows,
+                         "url": url, "more": counts[key] > len(rows)})
+    return sections
+
+
+@login_required
+def case_list(request):
+    user = request.user
+    if not permissions.can_view_cases(user):
+        return _enterprise_case_list(request)
+    filterset = _filtered(request)
+    page = Paginator(filterset.qs, _page_size()).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        _labels(case)
+    query = request.GET.copy()
+    query.pop("page", None)
+    without_ordering = query.copy()
+    without_ordering.pop("ordering", None)
+    can_assign = permissions.can_assign_cases(user)
+    today = timezone.localdate()
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "query_without_ordering": without_ordering.urlencode(),
+        "sort_columns": SORT_COLUMNS,
+        "current_ordering": request.GET.get("ordering") or "-opened",
+        "can_assign": can_assign,
+        "advisers": assignable_advisers(user) if can_assign else [],
+        "here": request.get_full_path(),
+        "today": today,
+    }
+    if not request.htmx:
+        context["sections"] = _sections(user, today)
+        context["can_view_late"] = permissions.can_view_late_cases(user)
+    return page_or_fragment(request, "enterprises/case_list.html", "results", context)
+
+
+def _enterprise_case_list(request):
+    """An enterprise user's own requests (the scope is their organisation)."""
+    user = request.user
+    if user.role != Role.PARTNER:
+        raise PermissionDenied
+    membership = getattr(user, "membership", None)
+    organisation = membership.organisation if membership else None
+    if organisation is None or organisation.kind != Kind.ENTERPRISE:
+        raise PermissionDenied
+    cases = Case.objects.for_user(user).order_by("-opened_at", "-pk")
+    page = Paginator(cases, _page_size()).get_page(request.GET.get("page"))
+    context = {
+        "organisation": organisation,
+        "page": page,
+        "query": "",
+        "can_open": permissions.can_open_case(user, organisation),
+    }
+    return page_or_fragment(request, "enterprises/case_list_enterprise.html", "results",
+                            context)
+
+
+@login_required
+def case_export(request, fmt):
+    if not permissions.can_view_cases(request.user):
+        raise PermissionDenied
+    filterset = _filtered(request)
+    if filterset.is_bound and not filterset.is_valid():
+        # An export holds exactly the filtered rows: never a silently wider set.
+        return HttpResponseBadRequest(_("The filters are not valid."))
+    return export_response(CaseResource(), filterset.qs, fmt, "cases")
+
+
+@login_required
+@require_POST
+def case_assign(request):
+    if not permissions.can_assign_cases(request.user):
+        raise PermissionDenied
+    target = safe_next(request, reverse("enterprises:case_list"))
+    ids = [pk for pk in request.POST.getlist("case") if pk.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one case to assign."))
+        return redirect(target)
+    choice = "me" if request.POST.get("assign_to_me") else request.POST.get("adviser", "")
+    if choice == "me":
+        adviser = request.user
+    else:
+        adviser = (assignable_advisers(request.user).filter(pk=choice).first()
+                   if choice.isdigit() else None)
+        if adviser is None:
+            messages.error(request, _("Cases can only be assigned to an adviser or a SIT "
+                                      "manager of your territory."))
+            return redirect(target)
+    try:
+        count = services.cases_assign(actor=request.user, case_ids=ids, adviser=adviser)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(target)
+    if count:
+        messages.success(request, ngettext(
+            "%(count)d case was assigned to %(name)s.",
+            "%(count)d cases were assigned to %(name)s.", count)
+            % {"count": count, "name": adviser})
+    else:
+        messages.info(request, _("No case was assigned: they were already assigned to "
+                                 "%(name)s, closed or outside your territory.")
+                      % {"name": adviser})
+    return redirect(target)
+
+
+@login_required
+def case_late(request):
+    """Late cases (open, next follow-up passed) and unassigned cases of the manager's scope,
+    counted by office and by adviser with aggregate queries, and the oldest late cases."""
+    user = request.user
+    if not permissions.can_view_late_cases(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    scope = Case.objects.for_user(user).open().order_by()
+    late = Q(next_follow_up__lt=today)
+    unassigned = Q(status=CaseStatus.NEW, adviser__isnull=True)
+    open_statuses = [str(s) for s in OPEN_CASE_STATUSES]
+
+    by_office = list(scope.filter(late | unassigned)
+                     .values("office__slug", "office__city")
+                     .annotate(late=Count("pk", filter=late),
+                               unassigned=Count("pk", filter=unassigned))
+                     .order_by("office__city"))
+    for row in by_office:
+        row["late_url"] = _list_url(office=row["office__slug"], status=open_statuses,
+                                    follow_up_to=yesterday, ordering="follow_up")
+        row["unassigned_url"] = _list_url(office=row["office__slug"], status=CaseStatus.NEW,
+                                          assigned="nobody")
+
+    by_adviser = list(scope.values("adviser", "adviser__first_name", "adviser__last_name",
+                                   "adviser__email")
+                      .annotate(open=Count("pk"), late=Count("pk", filter=late))
+                      .order_by("adviser__last_name", "adviser__first_name", "adviser"))
+    for row in by_adviser:
+        if row["adviser"] is None:
+            row["name"] = _("Nobody (unassigned)")
+            who = {"assigned": "nobody"}
+        else:
+            row["name"] = (f"{row['adviser__first_name']} {row['adviser__last_name']}".strip()
+                           or row["adviser__email"])
+            who = {"adviser": row["adviser"]}
+        row["open_url"] = _list_url(status=open_statuses, **who)
+        row["late_url"] = _list_url(status=open_statuses, follow_up_to=yesterday,
+                                    ordering="follow_up", **who)
+    # The cases nobody took come last: the table reads the advisers' workload first.
+    by_adviser.sort(key=lambda row: row["adviser"] is None)
+
+    totals = scope.aggregate(late=Count("pk", filter=late),
+                             unassigned=Count("pk", filter=unassigned))
+    oldest = list(scope.filter(late).for_list().order_by("next_follow_up", "opened_at", "pk")
+                  [:OLDEST_LATE_ROWS])
+    for case in oldest:
+        case.days_late = (today - case.next_follow_up).days
+    return render(request, "enterprises/case_late.html", {
+        "by_office": by_office,
+        "by_adviser": by_adviser,
+        "totals": totals,
+        "oldest": oldest,
+        "today": today,
+        "late_url": _list_url(status=open_statuses, follow_up_to=yesterday,
+                              ordering="follow_up"),
+        "unassigned_url": _list_url(status=CaseStatus.NEW, assigned="nobody"),
+    })

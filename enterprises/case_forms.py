@@ -1,0 +1,228 @@
+"""Forms of a support request and of a case's page (views/case.py). They only clean input;
+``enterprises.services`` decides and writes."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from antennes.models import Office
+from partners.models import MUNICIPAL_KINDS, Kind, Organisation
+from portal import files
+from portal.text import fold
+from regions.models import Municipality
+
+from .models import (
+    Channel,
+    FrenchLevel,
+    HelpKind,
+    Outcome,
+    ReferralOutcome,
+    ReferralTarget,
+    Topic,
+)
+
+#: Ways staff receive a request (the portal is the enterprise's own).
+STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.EMAIL, Channel.MEETING)]
+MAX_FILES = 5
+MAX_POSITIONS = 20
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def municipality_label(municipality) -> str:
+    """How a municipality reads in the input and its suggestions: « Trois-Rivières (37067) »."""
+    return f"{municipality.name} ({municipality.code})"
+
+
+class MunicipalityField(forms.CharField):
+    """A municipality of the register typed as its name, its 5-digit code, or a suggestion
+    « Name (code) » of the page's list. Returns the Municipality."""
+
+    default_error_messages = {
+        "unknown": _("No municipality of the register has this name or code. Choose one of the "
+                     "suggestions, or type its 5-digit geographic code."),
+        "ambiguous": _("Several municipalities have this name: choose one of the suggestions, "
+                       "which give the code."),
+    }
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        match = re.search(r"\((\d{5})\)\s*$", value) or re.fullmatch(r"\s*(\d{5})\s*", value)
+        if match:
+            found = list(Municipality.objects.filter(code=match.group(1)))
+        else:
+            found = list(Municipality.objects.filter(search_name=fold(value))[:2])
+        if not found:
+            raise ValidationError(self.error_messages["unknown"], code="unknown")
+        if len(found) > 1:
+            raise ValidationError(self.error_messages["ambiguous"], code="ambiguous")
+        return found[0]
+
+    def prepare_value(self, value):
+        if isinstance(value, Municipality):
+            return municipality_label(value)
+        return value
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several documents in one input, each checked by its content (``portal.files``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(
+            attrs={"accept": ",".join(files.EXTENSIONS)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        uploads = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(uploads) > MAX_FILES:
+            raise ValidationError(_("Attach %(max)s documents at most.") % {"max": MAX_FILES})
+        cleaned = [single(upload, initial) for upload in uploads]
+        errors = []
+        for upload in cleaned:
+            try:
+                files.check_upload(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class CaseRequestForm(forms.Form):
+    """A request for support. Staff also say how they received it."""
+
+    channel = forms.ChoiceField(label=_("Request received by"), choices=STAFF_CHANNELS,
+                                widget=forms.RadioSelect, initial=Channel.PHONE)
+    help_kinds = forms.MultipleChoiceField(
+        label=_("Help wanted"), choices=HelpKind.choices, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Information: answers to your questions. Referral: we direct you to the "
+                    "right service or partner. Accompaniment: an adviser follows your steps."),
+        error_messages={"required": _("Choose at least one kind of help.")})
+    topics = forms.MultipleChoiceField(
+        label=_("About immigrant workers, you want to"), choices=Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For help to recruit, list the positions to fill below."),
+        error_messages={"required": _("Choose at least one topic.")})
+    description = forms.CharField(
+        label=_("Describe your needs"), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Describe your needs in a few words.")})
+    attachments = MultipleFileField(
+        label=_("Documents (optional)"), required=False,
+        help_text=_("PDF, DOCX, XLSX or ODT, 10 MB at most each, 5 documents at most. Files "
+                    "are checked by their content."))
+
+    def __init__(self, *args, staff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:
+            del self.fields["channel"]
+
+
+class PositionForm(forms.Form):
+    count = forms.IntegerField(label=_("Number of positions"), min_value=1, max_value=999,
+                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    job_title = forms.CharField(label=_("Job title"), max_length=200)
+    noc_code = forms.RegexField(
+        label=_("NOC code (optional)"), regex=r"^\d{5}$", required=False,
+        help_text=_("5 digits of the National Occupational Classification 2021, for example "
+                    "72410."),
+        error_messages={"invalid": _("A NOC 2021 code has 5 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                      "maxlength": 5}))
+    municipality = MunicipalityField(
+        label=_("Municipality of work"), max_length=200,
+        help_text=_("Type the name and choose a suggestion, or type the 5-digit geographic "
+                    "code."),
+        widget=forms.TextInput(attrs={"list": "municipality-list", "autocomplete": "off"}))
+    french_level = forms.ChoiceField(label=_("French level required"),
+                                     choices=[("", "—"), *FrenchLevel.choices])
+
+
+PositionFormSet = forms.formset_factory(PositionForm, extra=2, max_num=MAX_POSITIONS,
+                                        validate_max=True)
+
+
+def position_rows(formset) -> list[dict]:
+    """The positions a formset holds: the rows filled in."""
+    return [dict(form.cleaned_data) for form in formset.forms if form.cleaned_data]
+
+
+# --------------------------------------------------------------------------------------------
+# A case's page
+# --------------------------------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Your note"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 4}),
+                           error_messages={"required": _("Write the note before adding it.")})
+    is_internal = forms.BooleanField(
+        label=_("Internal note — ministry only (untick to share it with the enterprise)"),
+        required=False, initial=True)
+
+    def __init__(self, *args, staff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:
+            del self.fields["is_internal"]
+            self.fields["body"].label = _("Your reply")
+            self.fields["body"].error_messages["required"] = _("Write your reply before "
+                                                               "sending it.")
+
+
+class FollowUpForm(forms.Form):
+    next_follow_up = forms.DateField(label=_("Next follow-up"), widget=DATE_WIDGET,
+                                     error_messages={"required": _("Give a date."),
+                                                     "invalid": _("Give a valid date.")})
+
+
+class ReferralForm(forms.Form):
+    target = forms.ChoiceField(label=_("Referred to"), choices=ReferralTarget.choices,
+                               widget=forms.RadioSelect, initial=ReferralTarget.EMPLOI_QUEBEC)
+    organisation = forms.ModelChoiceField(
+        label=_("Partner organisation"), queryset=Organisation.objects.none(), required=False,
+        empty_label="—", help_text=_("When you refer to a partner organisation."))
+    office = forms.ModelChoiceField(
+        label=_("Office"), queryset=Office.objects.none(), required=False, empty_label="—",
+        help_text=_("When you refer to another office of the ministry."))
+    referred_on = forms.DateField(label=_("Referred on"), required=False, widget=DATE_WIDGET,
+                                  help_text=_("Today if left empty."))
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = (
+            Organisation.objects.for_user(user)
+            .filter(kind__in=[Kind.NON_PROFIT, *MUNICIPAL_KINDS]).only("pk", "name")
+            .order_by("name"))
+        self.fields["office"].queryset = (Office.objects.filter(is_active=True)
+                                          .only("pk", "city").order_by("city"))
+
+
+class ReferralOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome of the referral"),
+                                choices=ReferralOutcome.choices)
+    outcome_on = forms.DateField(label=_("On"), required=False, widget=DATE_WIDGET,
+                                 help_text=_("Today if left empty."))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=_("PDF, DOCX, XLSX or ODT, 10 MB at most. The file is checked by its content."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(files.EXTENSIONS)}),
+        error_messages={"required": _("Choose a file to upload."),
+                        "empty": _("The file is empty.")})
+
+
+def outcome_choices(user_is_enterprise: bool):
+    if user_is_enterprise:
+        return [(Outcome.WITHDRAWN.value, Outcome.WITHDRAWN.label)]
+    return list(Outcome.choices)
