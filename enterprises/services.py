@@ -9,17 +9,21 @@ leaves the database as it was.
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from allauth.account.models import EmailAddress
 from auditlog.context import set_actor
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import STAFF_ROLES, Role, User
+from partners import services as partner_services
 from partners.models import Kind, Organisation
 from portal import files
 from portal.business_days import add_business_days
+from regions.models import Municipality
 
 from . import permissions, tasks
 from .models import (
@@ -30,7 +34,9 @@ from .models import (
     CaseNote,
     CaseStatus,
     Channel,
+    Enterprise,
     HelpKind,
+    JoinRequest,
     Outcome,
     Position,
     Referral,
@@ -38,6 +44,7 @@ from .models import (
     ReferralTarget,
     Topic,
 )
+from .neq import Neq, parse_neq
 from .workflow import ENTERPRISE_OUTCOMES, TRANSITIONS
 
 
@@ -393,22 +400,9 @@ def default_follow_up(today: date | None = None) -> date:
     return add_business_days(today or timezone.localdate(), FIRST_FOLLOW_UP_BUSINESS_DAYS)
 
 
-
-
 # --------------------------------------------------------------------------------------------
-# ---- Enterprise profiles and registration ----
+# Enterprise profiles and registration
 # --------------------------------------------------------------------------------------------
-# Imported here, with this section, so the section stays self-contained.
-
-from allauth.account.models import EmailAddress  # noqa: E402
-from django.contrib.auth.password_validation import validate_password  # noqa: E402
-from django.db import IntegrityError  # noqa: E402
-
-from partners import services as partner_services  # noqa: E402
-from regions.models import Municipality  # noqa: E402
-
-from .models import Enterprise, JoinRequest  # noqa: E402
-from .neq import Neq, parse_neq  # noqa: E402
 
 #: Fields of the enterprise profile itself.
 ENTERPRISE_FIELDS = ("other_names", "legal_form", "nature", "sector", "naics_code", "size_band")
@@ -436,8 +430,7 @@ def _locate(organisation: Organisation, municipality: Municipality) -> None:
     organisation.region = municipality.region
     organisation.mrc = municipality.mrc
     organisation.office = None
-    partner_services._check_location(organisation)
-    partner_services._default_office(organisation)
+    partner_services.organisation_locate(organisation)
 
 
 def _collect(errors: dict, call) -> None:

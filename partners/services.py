@@ -67,6 +67,14 @@ def _default_office(organisation: Organisation):
     organisation.office = office
 
 
+def organisation_locate(organisation: Organisation) -> None:
+    """Check an organisation's place against the register and default its serving office
+    (the most precise territory piece wins). Every way of creating an organisation uses it,
+    enterprise self-registration included."""
+    _check_location(organisation)
+    _default_office(organisation)
+
+
 def _save(organisation: Organisation, actor):
     organisation.full_clean()
     try:
