@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Role
+from enterprises.models import OPEN_CASE_STATUSES, Case, CaseStatus, JoinRequest
 from partners.models import MUNICIPAL_KINDS, Kind, Organisation
 from portal.scoping import visible_offices
 from programs.models import OWED_REPORT_STATUSES, ActionPlan, Report, ReportStatus, Status
@@ -43,6 +44,7 @@ def home(request):
         .annotate(organisation_count=Count("organisations", distinct=True))
         .order_by("sit__name", "-kind", "city")
     )
+    today = timezone.localdate()
     own_offices = user.assignments.select_related("office__sit") if user.role != Role.ADMIN \
         else []
     recent = organisations.for_list().order_by("-created_at", "-pk")[:5]
@@ -60,6 +62,14 @@ def home(request):
             in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
         ),
         **_report_counts(user),
+        "case_counts": Case.objects.for_user(user).aggregate(
+            due_today=Count("pk", filter=Q(adviser=user, status__in=OPEN_CASE_STATUSES,
+                                           next_follow_up=today)),
+            overdue=Count("pk", filter=Q(adviser=user, status__in=OPEN_CASE_STATUSES,
+                                         next_follow_up__lt=today)),
+            unassigned=Count("pk", filter=Q(status=CaseStatus.NEW)),
+        ),
+        "join_requests_pending": JoinRequest.objects.for_user(user).pending().count(),
     })
 
 
