@@ -194,7 +194,8 @@ class ReferralForm(forms.Form):
         help_text=_("When you refer to another office of the ministry."))
     referred_on = forms.DateField(label=_("Referred on"), required=False, widget=DATE_WIDGET,
                                   help_text=_("Today if left empty."))
-    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False,
+                           help_text=_("Seen by the ministry only, not by the enterprise."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

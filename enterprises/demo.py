@@ -74,7 +74,7 @@ def seed_demo_enterprises(*, admin: User, rng: random.Random) -> int:
         municipality = (organisation.municipality
                         or Municipality.objects.filter(region=organisation.region)
                         .order_by("code").first())
-        for j, path in enumerate(PATHS if i < 2 else PATHS[i % 3::3]):
+        for j, path in enumerate(PATHS):
             opened = now - timedelta(days=rng.randint(3, 60))
             recruit = (i + j) % 2 == 0
             title, noc = JOBS[(i + j) % len(JOBS)]

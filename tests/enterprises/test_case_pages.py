@@ -378,3 +378,23 @@ def test_the_case_page_runs_the_same_queries_for_1_and_12_of_everything(client, 
         return len(captured)
 
     assert queries(1) == queries(12)
+
+
+def test_a_referral_note_stays_with_the_ministry(client, world):
+    """The note on a referral is for the ministry: the enterprise sees the referral, not it."""
+    from enterprises.models import Referral
+    from tests.factories.antennes import office
+    from tests.factories.enterprises import CaseFactory, EnterpriseFactory
+    from tests.factories.partners import PartnerUserFactory
+
+    enterprise = EnterpriseFactory(organisation__office=office("trois-rivieres"))
+    case = CaseFactory(organisation=enterprise.organisation)
+    Referral.objects.create(case=case, target="emploi_quebec", note="Remarque confidentielle",
+                            created_by=world["users"]["adviser"])
+    client.force_login(PartnerUserFactory(organisation=enterprise.organisation))
+    page = client.get(reverse("enterprises:case_detail", args=[case.pk])).content.decode()
+    assert "Emploi-Québec" in page
+    assert "Remarque confidentielle" not in page
+    client.force_login(world["users"]["adviser"])
+    page = client.get(reverse("enterprises:case_detail", args=[case.pk])).content.decode()
+    assert "Remarque confidentielle" in page
