@@ -95,7 +95,7 @@ def seed_demo_enterprises(*, admin: User, rng: random.Random) -> int:
             when = opened
             for step in path:
                 when += timedelta(days=rng.randint(1, 5))
-                follow_up = timezone.localdate(when) + timedelta(days=rng.randint(-6, 10))
+                follow_up = timezone.localdate(when) + timedelta(days=rng.randint(1, 12))
                 if step == "assign":
                     services.cases_assign(actor=adviser, case_ids=[case.pk], adviser=adviser,
                                           now=when)
