@@ -20,4 +20,5 @@ urlpatterns = [
     path("plans-action/", include("programs.urls")),
     path("notifications/", include("notifications.urls")),
     path("entreprises/", include("enterprises.urls")),
+    path("cohortes/", include("regions.urls")),
 ]

@@ -4,7 +4,7 @@ reports (views/reports.py)."""
 
 from django.urls import path, re_path
 
-from .views import plans, queue, reports, review
+from .views import coherence, plans, queue, reports, review
 
 app_name = "programs"
 
@@ -34,6 +34,9 @@ urlpatterns = [
     path("file/assigner/", queue.queue_assign, name="queue_assign"),
     path("decisions/", queue.decisions, name="decisions"),
     path("totaux/", queue.totals, name="totals"),
+    # Coherence: which intervention axes are covered where; the measures behind each cell.
+    path("coherence/", coherence.coherence_map, name="coherence"),
+    path("mesures/", coherence.measure_list, name="measure_list"),
     # Reports: due and late ones, a plan's schedule, one report.
     path("rapports/", reports.report_list, name="report_list"),
     path("<int:pk>/rapports/calendrier/", reports.report_schedule, name="report_schedule"),

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.files import private_storage
 from portal.text import fold
 
 
@@ -121,3 +124,120 @@ class Municipality(RegisterEntry):
 
     def __str__(self):
         return f"{self.name} ({self.designation})"
+
+
+# --------------------------------------------------------------------------------------------
+# Cohort statistics: where immigrants settle and stay (imported by administrators)
+# --------------------------------------------------------------------------------------------
+
+
+class ImmigrationCategory(models.TextChoices):
+    ALL = "all", _("All categories")
+    ECONOMIC = "economic", _("Economic immigration")
+    FAMILY = "family", _("Family reunification")
+    REFUGEE = "refugee", _("Refugees")
+    OTHER = "other", _("Other immigrants")
+
+
+class CohortStatistic(models.Model):
+    """How many immigrants of an admission cohort (admitted from ``cohort_start`` to
+    ``cohort_end``) lived in a region at a reference year, out of those admitted, per
+    immigration category. The presence (retention) rate is derived."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="cohort_statistics")
+    cohort_start = models.PositiveSmallIntegerField(_("first admission year"))
+    cohort_end = models.PositiveSmallIntegerField(_("last admission year"))
+    reference_year = models.PositiveSmallIntegerField(_("reference year of presence"))
+    category = models.CharField(_("immigration category"), max_length=10,
+                                choices=ImmigrationCategory.choices,
+                                default=ImmigrationCategory.ALL)
+    admitted = models.PositiveIntegerField(_("admitted"))
+    present = models.PositiveIntegerField(_("present"))
+    #: Fictitious figures (the demo's generated file); every page showing them says so.
+    is_demo = models.BooleanField(_("fictitious demo data"), default=False)
+    last_import = models.ForeignKey("CohortImport", verbose_name=_("last import"),
+                                    on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("cohort statistic")
+        verbose_name_plural = _("cohort statistics")
+        ordering = ["cohort_start", "reference_year", "region__code", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "cohort_start", "cohort_end", "reference_year", "category"],
+                name="cohort_statistic_unique"),
+            models.CheckConstraint(condition=models.Q(present__lte=models.F("admitted")),
+                                   name="cohort_present_at_most_admitted"),
+            models.CheckConstraint(
+                condition=models.Q(cohort_end__gte=models.F("cohort_start")),
+                name="cohort_ends_after_it_starts"),
+            models.CheckConstraint(
+                condition=models.Q(reference_year__gte=models.F("cohort_start")),
+                name="cohort_reference_after_first_admission"),
+            models.CheckConstraint(condition=models.Q(category__in=ImmigrationCategory.values),
+                                   name="cohort_category_known"),
+        ]
+
+    def __str__(self):
+        return (f"{self.region.code} {self.cohort_label} @ {self.reference_year} "
+                f"{self.category}")
+
+    @property
+    def cohort_label(self) -> str:
+        return f"{self.cohort_start}-{self.cohort_end}"
+
+    @property
+    def presence_rate(self):
+        return self.present / self.admitted if self.admitted else None
+
+
+class CohortImport(models.Model):
+    """One upload of a cohort file: who, when, which file (name and SHA-256) and what it did.
+    Files of more than ``COHORT_IMPORT_SYNC_ROWS`` rows are applied by a Celery job, whose
+    progress the page shows."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed, waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    #: The uploaded file, kept in private storage until the import is confirmed and done.
+    file = models.FileField(_("file"), upload_to="cohort-imports/", max_length=200,
+                            storage=private_storage, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PREVIEWED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_new = models.PositiveIntegerField(_("new"), default=0)
+    rows_updated = models.PositiveIntegerField(_("updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rows_error = models.PositiveIntegerField(_("in error"), default=0)
+    #: Rows done by the Celery job so far (for the progress bar).
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    #: The first errors found: [{"row": 3, "column": "admitted", "message": "..."}].
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    is_demo = models.BooleanField(_("fictitious demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("cohort import")
+        verbose_name_plural = _("cohort imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=[
+                "previewed", "queued", "running", "done", "failed", "cancelled"]),
+                name="cohort_import_status_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
