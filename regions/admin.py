@@ -26,3 +26,46 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "search_name"]
     list_filter = ["region", "designation"]
     autocomplete_fields = ["mrc"]
+
+
+# ---- cohort statistics (importcore5) ----
+from import_export.admin import ImportExportModelAdmin  # noqa: E402
+
+from .models import CohortImport, CohortStatistic  # noqa: E402
+from .resources import CohortStatisticResource  # noqa: E402
+
+
+@admin.register(CohortStatistic)
+class CohortStatisticAdmin(ImportExportModelAdmin):
+    resource_classes = [CohortStatisticResource]
+    list_display = ["region", "cohort_start", "cohort_end", "reference_year", "category",
+                    "admitted", "present", "is_demo", "last_import"]
+    list_select_related = ["region", "last_import"]
+    list_filter = ["region", "category", "reference_year", "is_demo"]
+    search_fields = ["region__name", "region__code"]
+    raw_id_fields = ["last_import"]
+
+    def has_import_permission(self, request):
+        from .permissions import can_import_cohorts
+
+        return can_import_cohorts(request.user)
+
+
+@admin.register(CohortImport)
+class CohortImportAdmin(admin.ModelAdmin):
+    """The import history, read-only: imports are made on the staff page or above."""
+
+    list_display = ["created_at", "file_name", "uploaded_by", "status", "rows_total",
+                    "rows_new", "rows_updated", "rows_unchanged", "rows_error"]
+    list_select_related = ["uploaded_by"]
+    list_filter = ["status", "is_demo"]
+    search_fields = ["file_name", "sha256"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -182,3 +182,192 @@ def _seed_territories(rows, offices, regions, mrcs, municipalities, report):
     if new:
         OfficeTerritory.objects.bulk_create(new)
         report.count("created", "office_territory", len(new))
+
+
+# --------------------------------------------------------------------------------------------
+# Cohort imports: upload -> preview -> confirm -> apply (all or nothing)
+# --------------------------------------------------------------------------------------------
+
+#: Rows written per statement while applying an import; progress is reported after each.
+COHORT_IMPORT_CHUNK = 5000
+COHORT_IMPORT_MAX_ERRORS = 200
+_COHORT_KEY_FIELDS = ["region", "cohort_start", "cohort_end", "reference_year", "category"]
+
+
+def cohort_progress_key(import_id: int) -> str:
+    return f"cohort-import-progress:{import_id}"
+
+
+def _refuse_unless(allowed: bool):
+    from django.core.exceptions import PermissionDenied
+
+    if not allowed:
+        raise PermissionDenied
+
+
+def cohort_import_start(*, actor, upload):
+    """Store the uploaded file (private storage), fingerprint it and preview it against the
+    database. Writes no statistics; the import waits for confirmation ("previewed")."""
+    import hashlib
+    from pathlib import PurePath
+
+    from django.core.files.base import ContentFile
+
+    from .cohorts import cohort_preview
+    from .models import CohortImport
+    from .permissions import can_import_cohorts
+
+    _refuse_unless(can_import_cohorts(actor))
+    upload.seek(0)
+    data = upload.read()
+    file_name = PurePath(upload.name or "cohortes.csv").name[:200]
+    preview = cohort_preview(data, file_name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    cohort_import = CohortImport(
+        uploaded_by=actor, file_name=file_name, sha256=sha256, size=len(data),
+        status=CohortImport.Status.PREVIEWED, rows_total=preview.rows_total,
+        rows_new=preview.new, rows_updated=preview.updated, rows_unchanged=preview.unchanged,
+        rows_error=preview.rows_error,
+        errors=[e.as_dict() for e in preview.errors[:COHORT_IMPORT_MAX_ERRORS]])
+    suffix = PurePath(file_name).suffix.lower()[:6] or ".csv"
+    cohort_import.file.save(f"{sha256[:20]}{suffix}", ContentFile(data), save=False)
+    cohort_import.full_clean(exclude=["file"])
+    cohort_import.save()
+    return cohort_import
+
+
+def cohort_import_confirm(*, actor, cohort_import):
+    """Apply a previewed import without errors: now for a small file, through the Celery job
+    ``apply_cohort_import`` for a file of more than COHORT_IMPORT_SYNC_ROWS rows."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from .models import CohortImport
+    from .permissions import can_import_cohorts
+    from .tasks import apply_cohort_import
+
+    _refuse_unless(can_import_cohorts(actor))
+    with transaction.atomic():
+        locked = CohortImport.objects.select_for_update().get(pk=cohort_import.pk)
+        if locked.status != CohortImport.Status.PREVIEWED:
+            raise ValidationError(_("This import cannot be confirmed: it is « %(status)s ».")
+                                  % {"status": locked.get_status_display()}, code="status")
+        if locked.errors or locked.rows_error:
+            raise ValidationError(_("This file has errors: fix them and upload it again."),
+                                  code="errors")
+        if locked.rows_total > settings.COHORT_IMPORT_SYNC_ROWS:
+            locked.status = CohortImport.Status.QUEUED
+            locked.save(update_fields=["status"])
+            apply_cohort_import.delay_on_commit(locked.pk)
+            queued = True
+        else:
+            queued = False
+    if queued:
+        locked.refresh_from_db()
+        return locked
+    return cohort_import_apply(import_id=locked.pk)
+
+
+def cohort_import_apply(*, import_id: int):
+    """Re-read the stored file and write it, all or nothing, in one transaction: new rows
+    inserted and changed rows updated in bulk (INSERT ... ON CONFLICT DO UPDATE), unchanged
+    rows left alone. Progress (rows done) goes to the cache after every chunk. On any error
+    nothing is written and the import is marked failed with the message."""
+    from django.core.cache import cache
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .cohorts import parse, plan
+    from .models import CohortImport, CohortStatistic
+
+    with transaction.atomic():
+        cohort_import = CohortImport.objects.select_for_update().get(pk=import_id)
+        if cohort_import.status not in (CohortImport.Status.PREVIEWED,
+                                        CohortImport.Status.QUEUED):
+            return cohort_import  # already applied, running, failed or cancelled
+        cohort_import.status = CohortImport.Status.RUNNING
+        cohort_import.save(update_fields=["status"])
+    key = cohort_progress_key(import_id)
+    cache.set(key, 0, timeout=24 * 3600)
+    try:
+        with transaction.atomic():
+            with cohort_import.file.open("rb") as fh:
+                data = fh.read()
+            parsed = parse(data, cohort_import.file_name)
+            if parsed.errors:
+                raise ValueError(_("The stored file has errors: %(message)s")
+                                 % {"message": parsed.errors[0].message})
+            result = plan(parsed, is_demo=cohort_import.is_demo)
+            to_write = result.new + result.changed
+            done = result.unchanged
+            cache.set(key, done, timeout=24 * 3600)
+            for i in range(0, len(to_write), COHORT_IMPORT_CHUNK):
+                chunk = to_write[i:i + COHORT_IMPORT_CHUNK]
+                CohortStatistic.objects.bulk_create(
+                    [CohortStatistic(region_id=k[0], cohort_start=k[1], cohort_end=k[2],
+                                     reference_year=k[3], category=k[4],
+                                     admitted=parsed.rows[k][0], present=parsed.rows[k][1],
+                                     is_demo=cohort_import.is_demo,
+                                     last_import_id=cohort_import.pk) for k in chunk],
+                    update_conflicts=True, unique_fields=_COHORT_KEY_FIELDS,
+                    update_fields=["admitted", "present", "is_demo", "last_import"])
+                done += len(chunk)
+                cache.set(key, done, timeout=24 * 3600)
+            CohortImport.objects.filter(pk=import_id).update(
+                status=CohortImport.Status.DONE, finished_at=timezone.now(),
+                rows_total=parsed.rows_total, rows_new=len(result.new),
+                rows_updated=len(result.changed), rows_unchanged=result.unchanged,
+                rows_error=0, rows_done=parsed.rows_total)
+    except Exception as exc:
+        CohortImport.objects.filter(pk=import_id).update(
+            status=CohortImport.Status.FAILED, finished_at=timezone.now(), rows_done=0,
+            errors=[{"row": 0, "column": "", "message": str(exc)[:500]
+                     or exc.__class__.__name__}])
+        cache.delete(key)
+        cohort_import.refresh_from_db()
+        return cohort_import
+    cohort_import.refresh_from_db()
+    if cohort_import.file:
+        cohort_import.file.delete(save=False)
+        CohortImport.objects.filter(pk=import_id).update(file="")
+        cohort_import.refresh_from_db()
+    return cohort_import
+
+
+def cohort_import_cancel(*, actor, cohort_import):
+    """Abandon a previewed (or still queued) import; its file is deleted, its history kept."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import CohortImport
+    from .permissions import can_import_cohorts
+
+    _refuse_unless(can_import_cohorts(actor))
+    with transaction.atomic():
+        locked = CohortImport.objects.select_for_update().get(pk=cohort_import.pk)
+        if locked.status == CohortImport.Status.CANCELLED:
+            return locked
+        if locked.status not in (CohortImport.Status.PREVIEWED, CohortImport.Status.QUEUED):
+            raise ValidationError(_("This import cannot be cancelled: it is « %(status)s ».")
+                                  % {"status": locked.get_status_display()}, code="status")
+        locked.status = CohortImport.Status.CANCELLED
+        locked.finished_at = timezone.now()
+        if locked.file:
+            locked.file.delete(save=False)
+        locked.save(update_fields=["status", "finished_at", "file"])
+    return locked
+
+
+def cohort_import_progress(cohort_import) -> int:
+    """Rows done so far: the job's counter in the cache, else rows_total once done."""
+    from django.core.cache import cache
+
+    from .models import CohortImport
+
+    done = cache.get(cohort_progress_key(cohort_import.pk))
+    if done is not None:
+        return int(done)
+    if cohort_import.status == CohortImport.Status.DONE:
+        return cohort_import.rows_total
+    return cohort_import.rows_done

@@ -231,6 +231,7 @@ PLAN_LIST_URLS = {
     "report_list": ("all", lambda c: c.get(reverse("programs:report_list"), {"tab": "all"})),
     "plan_list": ("partner", lambda c: c.get(reverse("programs:plan_list"))),
     "decisions": ("managers", lambda c: c.get(reverse("programs:decisions"))),
+    "measure_list": ("staff", lambda c: c.get(reverse("programs:measure_list"))),
 }
 
 
@@ -380,3 +381,15 @@ def test_case_lists_and_exports_hold_only_cases_in_scope(client, world, role, li
     text = _text(response)
     for key in ORGS:
         assert (f"Entreprise isolée {key}" in text) == (key in CASE_VISIBLE[role]), (key, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cohort_pages_are_for_staff_and_the_import_for_central_administrators(client, world,
+                                                                                role):
+    client.force_login(world["users"][role])
+    dashboard = client.get(reverse("regions:cohort_dashboard"))
+    coherence = client.get(reverse("programs:coherence"))
+    upload = client.get(reverse("regions:cohort_import"))
+    history = client.get(reverse("regions:cohort_import_history"))
+    assert dashboard.status_code == coherence.status_code == (200 if role in STAFF else 403)
+    assert upload.status_code == history.status_code == (200 if role == "admin" else 403)

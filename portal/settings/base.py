@@ -173,6 +173,9 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 DIRECTORY_PAGE_SIZE = 25
 PLAN_QUEUE_PAGE_SIZE = 25
+#: Cohort files of more rows than this are applied by a Celery job (regions.tasks), not in
+#: the web request.
+COHORT_IMPORT_SYNC_ROWS = env.int("COHORT_IMPORT_SYNC_ROWS", default=5000)
 #: Largest attachment accepted (bytes).
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 #: Where links in emails point (no request is at hand in a Celery task).

@@ -20,6 +20,7 @@ from partners import services
 from partners.models import Kind, NonProfitKind, Organisation
 from portal.text import fold
 from programs.demo import seed_demo_plans
+from regions.demo import seed_demo_cohorts
 from regions.models import Mrc, Municipality, Region
 
 DEMO_PASSWORD = "Demo-Portail-2026!"
@@ -139,10 +140,13 @@ class Command(BaseCommand):
                 mfa_enrol_totp(user=User.objects.get(email=email), secret=DEMO_TOTP_SECRET)
         plans = seed_demo_plans(admin=admin, rng=rng)
         cases = seed_demo_enterprises(admin=admin, rng=rng)
+        cohorts = seed_demo_cohorts()
 
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready ({created} fictitious organisations, {plans} action plans and "
             f"{cases} support cases created this run)."))
+        self.stdout.write(f"Fictitious cohort statistics: {cohorts} new rows "
+                          "(fixtures/demo_cohorts_fictitious.csv).")
         self.stdout.write("")
         self.stdout.write("Comptes de démonstration / demo accounts "
                           f"(mot de passe / password: {DEMO_PASSWORD})")
