@@ -13,9 +13,8 @@ from django.db import models
 from django.db.models import F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
 from antennes.models import Office, OfficeTerritory
-from portal.scoping import visible_offices
+from portal.scoping import assignable_staff, visible_offices
 from portal.text import fold
 from regions.models import Region
 
@@ -41,15 +40,6 @@ def with_status_rank(queryset):
     return queryset.annotate(status_rank=models.Case(
         *[When(status=value, then=Value(rank)) for rank, value in enumerate(CaseStatus.values)],
         default=Value(99), output_field=models.IntegerField()))
-
-
-def assignable_advisers(user):
-    """Active advisers and SIT managers working in an office the user sees: who the user may
-    give cases to, and whose cases the list may be filtered on."""
-    return (get_user_model().objects
-            .filter(is_active=True, role__in=[Role.ADVISER, Role.SIT_MANAGER],
-                    assignments__office__in=visible_offices(user).values("pk"))
-            .distinct().order_by("last_name", "first_name", "email"))
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -149,7 +139,7 @@ class CaseFilter(django_filters.FilterSet):
             | Q(pk__in=OfficeTerritory.objects.filter(
                 office__in=offices.values("pk")).values("region"))
         ).distinct().order_by("code")
-        self.filters["adviser"].queryset = assignable_advisers(user)
+        self.filters["adviser"].queryset = assignable_staff(user)
 
     def filter_text(self, queryset, name, value):
         digits = "".join(c for c in value if c.isdigit())

@@ -93,3 +93,23 @@ def check_upload(upload) -> tuple[str, str]:
         digest.update(chunk)
     upload.seek(0)
     return actual, digest.hexdigest()
+
+
+def document_response(document):
+    """Send a stored document as a download: its original name and checked type, never
+    sniffed, never cached, and the access recorded in the audit trail (documents may hold
+    personal information). ``document`` was read through its model's ``for_user`` scope."""
+    from auditlog.signals import accessed
+    from django.http import FileResponse, Http404
+    from django.utils.cache import patch_cache_control
+
+    try:
+        handle = document.file.storage.open(document.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    accessed.send(sender=type(document), instance=document)
+    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, no_store=True)
+    return response

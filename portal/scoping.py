@@ -60,3 +60,14 @@ class ScopedQuerySet(models.QuerySet):
         if user.role == Role.PARTNER:
             return self.filter(**{f"{self.organisation_path}__in": user_organisation_ids(user)})
         return self.none()
+
+
+def assignable_staff(user):
+    """Active advisers and SIT managers working in an office ``user`` sees: whom the user may
+    give files (plans, cases) to, and whose files lists may be filtered on."""
+    from accounts.models import User
+
+    return (User.objects
+            .filter(is_active=True, role__in=[Role.ADVISER, Role.SIT_MANAGER],
+                    assignments__office__in=visible_offices(user).values("pk"))
+            .distinct().order_by("last_name", "first_name", "email"))

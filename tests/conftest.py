@@ -32,6 +32,14 @@ def reloaded_network(transactional_db):
         call_command("load_reference_data", verbosity=0)
 
 
+@pytest.fixture
+def worker_env(tmp_path):
+    """The environment of a real Celery worker a test starts (see tests/celery_worker.py)."""
+    from tests.celery_worker import worker_environment
+
+    return worker_environment(tmp_path)
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the portal's default language (French), whatever language an

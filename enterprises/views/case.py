@@ -3,23 +3,23 @@ timeline, notes (internal ones for the ministry only), referrals, documents, and
 user may make now. Writes go through enterprises.services; every object is read through its
 ``for_user`` scope (outside it: 404)."""
 
-from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import STAFF_ROLES, Role, User
 from partners.models import Kind, Organisation
+from portal.files import document_response
 from portal.pages import safe_next
 from regions.models import Municipality
 
@@ -495,14 +495,4 @@ def case_attachment_upload(request, pk):
 def case_attachment_download(request, pk, attachment_pk):
     attachment = get_object_or_404(CaseAttachment.objects.for_user(request.user),
                                    pk=attachment_pk, case_id=pk)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # Documents may hold personal information: record who downloaded them.
-    accessed.send(sender=CaseAttachment, instance=attachment)
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return document_response(attachment)

@@ -31,9 +31,10 @@ from accounts.models import Role
 from partners.models import Kind
 from portal.exports import export_response
 from portal.pages import page_or_fragment, safe_next
+from portal.scoping import assignable_staff
 
 from .. import permissions, services
-from ..filters import CaseFilter, assignable_advisers
+from ..filters import CaseFilter
 from ..models import OPEN_CASE_STATUSES, Case, CaseStatus, HelpKind, Topic
 from ..resources import CaseResource
 
@@ -146,7 +147,7 @@ def case_list(request):
         "sort_columns": SORT_COLUMNS,
         "current_ordering": request.GET.get("ordering") or "-opened",
         "can_assign": can_assign,
-        "advisers": assignable_advisers(user) if can_assign else [],
+        "advisers": assignable_staff(user) if can_assign else [],
         "here": request.get_full_path(),
         "today": today,
     }
@@ -202,7 +203,7 @@ def case_assign(request):
     if choice == "me":
         adviser = request.user
     else:
-        adviser = (assignable_advisers(request.user).filter(pk=choice).first()
+        adviser = (assignable_staff(request.user).filter(pk=choice).first()
                    if choice.isdigit() else None)
         if adviser is None:
             messages.error(request, _("Cases can only be assigned to an adviser or a SIT "

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,10 +21,9 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from portal.exports import export_response
 from portal.pages import page_or_fragment, safe_next
-from portal.scoping import visible_offices
+from portal.scoping import assignable_staff
 
 from .. import permissions, services
 from ..filters import PlanFilter, TotalsFilter
@@ -49,15 +47,6 @@ def _submitted_plans(user):
 def _filtered(request):
     return PlanFilter(request.GET or None, queryset=_submitted_plans(request.user).for_list(),
                       request=request)
-
-
-def _assignable_advisers(user):
-    """Who the user may assign plans to: active advisers and SIT managers working in an office
-    the user sees."""
-    return (get_user_model().objects
-            .filter(is_active=True, role__in=[Role.ADVISER, Role.SIT_MANAGER],
-                    assignments__office__in=visible_offices(user).values("pk"))
-            .distinct().order_by("last_name", "first_name", "email"))
 
 
 #: The queue's columns: (ordering key or "" when the column does not sort, header).
@@ -99,7 +88,7 @@ def plan_queue(request):
         "sort_columns": SORT_COLUMNS,
         "current_ordering": request.GET.get("ordering") or PlanFilter.DEFAULT_ORDERING,
         "can_assign": can_assign,
-        "advisers": _assignable_advisers(request.user) if can_assign else [],
+        "advisers": assignable_staff(request.user) if can_assign else [],
         "status_counts": _status_counts(request.user),
         "here": request.get_full_path(),
     }
@@ -132,7 +121,7 @@ def queue_assign(request):
     if choice == "me":
         adviser = request.user
     else:
-        adviser = (_assignable_advisers(request.user).filter(pk=choice).first()
+        adviser = (assignable_staff(request.user).filter(pk=choice).first()
                    if choice.isdigit() else None)
         if adviser is None:
             messages.error(request, _("Plans can only be assigned to an adviser or a SIT manager "

@@ -2,18 +2,18 @@
 comment thread, and the workflow moves the user may make now. Writes go through
 programs.services; every object is read through its ``for_user`` scope (outside it: 404)."""
 
-from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.files import document_response
 from portal.pages import safe_next
 
 from .. import permissions, services, workflow
@@ -223,17 +223,7 @@ def _scoped_attachment(request, pk, attachment_pk):
 @require_GET
 def attachment_download(request, pk, attachment_pk):
     attachment = _scoped_attachment(request, pk, attachment_pk)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # Documents may hold personal information: record who downloaded them.
-    accessed.send(sender=Attachment, instance=attachment)
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return document_response(attachment)
 
 
 @login_required

@@ -7,20 +7,19 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from enterprises.models import CaseEvent, CaseStatus, Reminder, ReminderSettings
 from enterprises.services import case_transition
 from notifications.models import Notification
+from tests.celery_worker import celery
 from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
 from tests.factories.enterprises import CaseFactory, EnterpriseFactory
@@ -34,28 +33,9 @@ SWEEP = "enterprises.tasks.daily_reminders"
 
 
 @pytest.fixture
-def worker_env(tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
-                        f"@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.TEST_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        # Small, slow chunks: sweeps overlap, and a worker can be killed in the middle.
-        "REMINDER_SWEEP_CHUNK": "5",
-        "REMINDER_SWEEP_PAUSE": "0.3",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    redis.Redis.from_url(settings.TEST_BROKER_URL).flushdb()
-    return env
-
-
-def celery(*args):
-    return [sys.executable, "-m", "celery", "-A", "portal", *args]
+def worker_env(worker_env):
+    # Small, slow chunks: sweeps overlap, and a worker can be killed in the middle.
+    return {**worker_env, "REMINDER_SWEEP_CHUNK": "5", "REMINDER_SWEEP_PAUSE": "0.3"}
 
 
 class Workers:

@@ -1,45 +1,20 @@
 """The invitation email goes through a real Celery worker on the real Redis: delivered twice,
 it is still sent once."""
 
-import os
 import subprocess
-import sys
 import time
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from partners.models import Invitation
+from tests.celery_worker import celery
 from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
 from tests.factories.partners import OrganisationFactory
 
 ACCEPT_URL = "https://portail.example/organisations/invitations/{token}/"
-
-
-@pytest.fixture
-def worker_env(tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
-                        f"@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.TEST_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    redis.Redis.from_url(settings.TEST_BROKER_URL).flushdb()
-    return env
-
-
-def celery(*args):
-    return [sys.executable, "-m", "celery", "-A", "portal", *args]
 
 
 @pytest.mark.worker
