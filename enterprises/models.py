@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES
 from portal.files import private_storage
+from portal.models import StoredDocument
 from portal.scoping import ScopedQuerySet
 
 
@@ -460,20 +461,13 @@ def case_attachment_path(instance, filename):
     return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
 
 
-class CaseAttachment(models.Model):
+class CaseAttachment(StoredDocument):
     """A document attached to a case (same rules as action-plan documents)."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
                              related_name="attachments")
     file = models.FileField(_("file"), upload_to=case_attachment_path, max_length=200,
                             storage=private_storage)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     objects = CaseAttachmentQuerySet.as_manager()
 

@@ -325,20 +325,9 @@ def referral_record_outcome(*, actor: User, referral: Referral, outcome: str,
 def case_attachment_add(*, actor: User, case: Case, upload) -> CaseAttachment:
     """A document checked by its content (``portal.files``), stored outside the web root."""
     _require(permissions.can_add_note(actor, case))
-    try:
-        content_type, sha256 = files.check_upload(upload)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc.messages}) from exc
-    attachment = CaseAttachment(case=case, original_name=upload.name[-200:],
-                                content_type=content_type, size=upload.size, sha256=sha256,
-                                uploaded_by=actor)
+    attachment = files.checked_document(CaseAttachment, upload, case=case, uploaded_by=actor)
     with transaction.atomic(), set_actor(actor):
-        attachment.file.save(upload.name, upload, save=False)
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)
-            raise
+        files.store_document(attachment, upload)
     return attachment
 
 

@@ -113,3 +113,25 @@ def document_response(document):
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def checked_document(model, upload, **fields):
+    """A ``model`` (a ``portal.models.StoredDocument``) for ``upload``, checked by its content;
+    a refused file raises ValidationError on the form's ``file`` field. Nothing is written."""
+    try:
+        content_type, sha256 = check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    return model(original_name=upload.name[-200:], content_type=content_type,
+                 size=upload.size, sha256=sha256, **fields)
+
+
+def store_document(document, upload) -> None:
+    """Write the file (under a random name) and the row; if the row cannot be saved, the file
+    is removed again. Call it inside the service's transaction."""
+    document.file.save(upload.name, upload, save=False)
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.files import private_storage  # noqa: F401 (named by migration 0001)
+from portal.models import StoredDocument
 from portal.scoping import ScopedQuerySet
 
 ZERO = Decimal("0.00")
@@ -479,7 +480,7 @@ def attachment_path(instance, filename):
     return f"plans/{instance.plan_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredDocument):
     """A document attached to a plan (or to one of its reports). Files live in private storage
     outside the web root and are served only through the scoped download view."""
 
@@ -492,13 +493,6 @@ class Attachment(models.Model):
                                           related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200,
                             storage=private_storage)
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     objects = AttachmentQuerySet.as_manager()
 

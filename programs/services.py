@@ -233,22 +233,13 @@ def attachment_add(*, actor: User, plan: ActionPlan, upload,
     if required_document is not None and required_document.call_id != plan.call_id:
         raise ValidationError({"required_document": _("This document is not asked by the "
                                                       "plan’s call for projects.")})
-    try:
-        content_type, sha256 = files.check_upload(upload)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc.messages}) from exc
-    attachment = Attachment(plan=plan, report=report, required_document=required_document,
-                            original_name=upload.name[-200:], content_type=content_type,
-                            size=upload.size, sha256=sha256, uploaded_by=actor)
+    attachment = files.checked_document(Attachment, upload, plan=plan, report=report,
+                                        required_document=required_document,
+                                        uploaded_by=actor)
     with transaction.atomic(), set_actor(actor):
         if report is None:
             _lock_editable(actor, plan)
-        attachment.file.save(upload.name, upload, save=False)  # stored under a random name
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)
-            raise
+        files.store_document(attachment, upload)
     return attachment
 
 
