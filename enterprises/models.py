@@ -492,6 +492,9 @@ class ReminderSettings(models.Model):
     report_due_days = models.PositiveSmallIntegerField(
         _("remind of an action-plan report this many days before it is due"), default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)])
+    opportunity_expiry_days = models.PositiveSmallIntegerField(
+        _("remind an employer this many days before its regional opportunity expires"),
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)])
 
     class Meta:
         verbose_name = _("reminder settings")
@@ -519,11 +522,15 @@ class Reminder(models.Model):
         ENTERPRISE_WAITING = "enterprise_waiting", _("Case waiting on the enterprise")
         REPORT_DUE = "report_due", _("Action-plan report due")
         REPORT_LATE = "report_late", _("Action-plan report late")
+        OPPORTUNITY_EXPIRING = "opportunity_expiring", _("Regional opportunity expiring")
+        ACTIVITY_OUTCOMES_6 = "activity_outcomes_6", _("Activity outcomes due (6 months)")
+        ACTIVITY_OUTCOMES_12 = "activity_outcomes_12", _("Activity outcomes due (12 months)")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
                                   on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    #: What the reminder is about: "case:42", "report:7", or "" for a digest.
+    #: What the reminder is about: "case:42", "report:7", "opportunity:3", "activity:5", or
+    #: "" for a digest.
     object_key = models.CharField(max_length=50, blank=True)
     day = models.DateField(_("day"))
     created_at = models.DateTimeField(_("sent"), default=timezone.now)

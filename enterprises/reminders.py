@@ -274,4 +274,7 @@ def daily_sweep(day: date) -> dict:
               "escalations": sweep_escalations(day),
               "waiting": sweep_waiting_enterprises(day)}
     counts.update(sweep_reports(day))
+    from regionalisation.reminders import daily_sweep as regionalisation_sweep
+
+    counts.update(regionalisation_sweep(day))
     return counts

@@ -28,19 +28,31 @@ MESSAGES = {
                              "on %(due)s."),
     "reminder_report_late": _("%(report)s of the plan « %(plan)s » (%(organisation)s) is late: "
                               "it was due on %(due)s."),
+    "opportunity_status": _("Regional opportunity « %(opportunity)s » (%(organisation)s): "
+                            "%(from)s → %(to)s."),
+    "opportunity_referral": _("%(organisation)s records %(hires)s hire(s) for your "
+                              "opportunity « %(opportunity)s »."),
+    "reminder_opportunity_expiring": _("Your regional opportunity « %(opportunity)s » leaves "
+                                       "the board after %(due)s: extend it, or mark it "
+                                       "filled."),
+    "reminder_activity_outcomes": _("Record how many participants of « %(activity)s » "
+                                    "settled in the regions after %(months)s months (due "
+                                    "since %(due)s)."),
 }
 
 
 def render(kind: str, params: dict) -> str:
     from enterprises.models import CaseStatus
     from programs.models import ReportKind, ReportStatus, Status
+    from regionalisation.models import OpportunityStatus
 
     template = MESSAGES.get(kind)
     if template is None:
         return kind
     values = dict(params)
     # Status and kind values are translated at display time.
-    statuses = {"report": ReportStatus, "case": CaseStatus}.get(kind.split("_")[0], Status)
+    statuses = {"report": ReportStatus, "case": CaseStatus,
+                "opportunity": OpportunityStatus}.get(kind.split("_")[0], Status)
     for name, choices in (("from", statuses), ("to", statuses), ("report", ReportKind)):
         if values.get(name) in choices.values:
             values[name] = choices(values[name]).label

@@ -69,9 +69,13 @@ KIND_GROUPS = {
     "plans": (_("Action plans and their reports"),
               ("plan_status", "plan_comment", "plan_assigned", "report_status")),
     "cases": (_("Support cases"), ("case_status", "case_note")),
-    "reminders": (_("Reminders (follow-ups, waiting cases, reports due or late)"),
+    "opportunities": (_("Regional opportunities and their referrals"),
+                      ("opportunity_status", "opportunity_referral")),
+    "reminders": (_("Reminders (follow-ups, waiting cases, reports due or late, opportunities "
+                    "expiring, activity outcomes)"),
                   ("reminder_follow_ups", "reminder_waiting", "reminder_report_due",
-                   "reminder_report_late")),
+                   "reminder_report_late", "reminder_opportunity_expiring",
+                   "reminder_activity_outcomes")),
     "escalations": (_("Escalations of overdue cases"), ("reminder_escalation",)),
 }
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("entreprises/", include("enterprises.urls")),
     path("cohortes/", include("regions.urls")),
+    path("regionalisation/", include("regionalisation.urls")),
 ]

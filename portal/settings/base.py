@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "partners",
     "enterprises",
     "programs",
+    "regionalisation",
     "notifications",
     "audit",
 ]
