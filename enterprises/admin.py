@@ -8,7 +8,7 @@ class ReminderSettingsAdmin(admin.ModelAdmin):
     """Central administrators set the reminder and escalation delays here (one row)."""
 
     list_display = ["__str__", "escalation_business_days", "enterprise_waiting_days",
-                    "report_due_days"]
+                    "report_due_days", "opportunity_expiry_days"]
 
     def has_add_permission(self, request):
         return not ReminderSettings.objects.exists()

@@ -30,8 +30,8 @@ MESSAGES = {
                               "it was due on %(due)s."),
     "opportunity_status": _("Regional opportunity « %(opportunity)s » (%(organisation)s): "
                             "%(from)s → %(to)s."),
-    "opportunity_referral": _("%(organisation)s records %(hires)s hire(s) for your "
-                              "opportunity « %(opportunity)s »."),
+    "opportunity_referral": _("%(organisation)s records hires for your opportunity "
+                              "« %(opportunity)s »: %(hires)s in all."),
     "reminder_opportunity_expiring": _("Your regional opportunity « %(opportunity)s » leaves "
                                        "the board after %(due)s: extend it, or mark it "
                                        "filled."),

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,15 @@ from partners.models import MUNICIPAL_KINDS, Kind, Organisation
 from portal.scoping import visible_offices
 from programs.models import OWED_REPORT_STATUSES, ActionPlan, Report, ReportStatus, Status
 from programs.workflow import DECISION_STATUSES
+from regionalisation import permissions as regionalisation_permissions
+from regionalisation.models import (
+    OUTCOME_MONTHS,
+    Activity,
+    Opportunity,
+    OpportunityFollow,
+    OpportunityReferral,
+    OpportunityStatus,
+)
 
 
 @login_required
@@ -26,7 +36,8 @@ def home(request):
         )
         plans = ActionPlan.objects.for_user(user).for_list().order_by("-updated_at")[:5]
         return render(request, "portal/home_partner.html", {
-            "organisation": organisation, "plans": plans, **_report_counts(user)})
+            "organisation": organisation, "plans": plans, **_report_counts(user),
+            **_regionalisation_partner(user)})
 
     organisations = Organisation.objects.for_user(user)
     per_region = (
@@ -70,6 +81,12 @@ def home(request):
             unassigned=Count("pk", filter=Q(status=CaseStatus.NEW)),
         ),
         "join_requests_pending": JoinRequest.objects.for_user(user).pending().count(),
+        "opportunity_counts": Opportunity.objects.for_user(user).aggregate(
+            awaiting=Count("pk", filter=Q(status=OpportunityStatus.SUBMITTED)),
+            on_board=Count("pk", filter=Q(status=OpportunityStatus.PUBLISHED,
+                                          expires_on__gte=today)),
+        ),
+        "activities_outcomes_due": _activities_outcomes_due(user, today),
     })
 
 
@@ -82,6 +99,45 @@ def _report_counts(user):
         to_review=Count("pk", filter=Q(status=ReportStatus.SUBMITTED)),
     )}
 
+
+def _activities_outcomes_due(user, today) -> int:
+    """Activities in the user's scope with outcomes (6 or 12 months) due and not recorded."""
+    due = Q()
+    for months in OUTCOME_MONTHS:
+        due |= Q(pk__in=Activity.objects.outcomes_missing(months, today).values("pk"))
+    return Activity.objects.for_user(user).filter(due).count()
+
+
+def _regionalisation_partner(user) -> dict:
+    """The regionalisation part of a partner's home: an employer's opportunities and the
+    referral counts they received; for a board viewer, the board and what the person follows;
+    for a regionalisation organisation, its activities whose outcomes are due."""
+    today = timezone.localdate()
+    context = {}
+    if regionalisation_permissions.is_enterprise_user(user):
+        own = Opportunity.objects.for_user(user)
+        context["employer_counts"] = {
+            **own.aggregate(
+                published=Count("pk", filter=Q(status=OpportunityStatus.PUBLISHED,
+                                               expires_on__gte=today)),
+                awaiting=Count("pk", filter=Q(status=OpportunityStatus.SUBMITTED)),
+                drafts=Count("pk", filter=Q(status=OpportunityStatus.DRAFT)),
+            ),
+            **OpportunityReferral.objects.filter(opportunity__in=own.values("pk")).aggregate(
+                candidates=Coalesce(Sum("candidates"), 0),
+                interviews=Coalesce(Sum("interviews"), 0),
+                hires=Coalesce(Sum("hires"), 0)),
+        }
+    if regionalisation_permissions.can_view_board(user):
+        context["board_counts"] = {
+            "on_board": Opportunity.objects.on_board(today).count(),
+            "followed": OpportunityFollow.objects.filter(
+                user=user, opportunity__in=Opportunity.objects.on_board(today).values("pk"),
+            ).count(),
+        }
+    if regionalisation_permissions.is_regionalisation_user(user):
+        context["activities_outcomes_due"] = _activities_outcomes_due(user, today)
+    return context
 
 
 def health(request):

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role
 from enterprises.models import FrenchLevel, Sector
@@ -27,12 +28,13 @@ noc_validator = RegexValidator(r"^\d{5}$", _("A NOC 2021 code has 5 digits."))
 
 
 class OpportunityStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Awaiting validation")
-    PUBLISHED = "published", _("Published")
-    FILLED = "filled", _("Filled")
-    EXPIRED = "expired", _("Expired")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # An « offre » is feminine in French: the labels carry a context of their own.
+    DRAFT = "draft", pgettext_lazy("opportunity status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("opportunity status", "Awaiting validation")
+    PUBLISHED = "published", pgettext_lazy("opportunity status", "Published")
+    FILLED = "filled", pgettext_lazy("opportunity status", "Filled")
+    EXPIRED = "expired", pgettext_lazy("opportunity status", "Expired")
+    WITHDRAWN = "withdrawn", pgettext_lazy("opportunity status", "Withdrawn")
 
 
 #: Statuses in which an opportunity was validated (it was, or is, on the board): the ones the
@@ -332,6 +334,22 @@ class ActivityKind(models.TextChoices):
 OUTCOME_MONTHS = (6, 12)
 
 
+def outcomes_due_by(months: int, day):
+    """The last ``ends_on`` whose outcomes after ``months`` months are due on ``day``, i.e.
+    ``ends_on + months <= day`` as ``Activity.outcome_due_on`` computes it. Adding months
+    clamps to the month's end (31 August + 6 months = 28 February), so on the last day of a
+    month every activity ended in the month ``months`` before is due, not only those ended
+    on or before the same day number."""
+    from datetime import timedelta
+
+    from dateutil.relativedelta import relativedelta
+
+    last = day - relativedelta(months=months)
+    if (day + timedelta(days=1)).day == 1:
+        last += relativedelta(day=31)
+    return last
+
+
 class ActivityQuerySet(models.QuerySet):
     def for_user(self, user):
         """An organisation sees its own activities; the ministry those of the organisations
@@ -357,12 +375,10 @@ class ActivityQuerySet(models.QuerySet):
     def outcomes_missing(self, months: int, day):
         """Activities ended at least ``months`` months before ``day`` with a promoted region
         whose settlement count for that follow-up is not recorded."""
-        from dateutil.relativedelta import relativedelta
-
         field = f"settled_{months}_months"
         missing = ActivityRegion.objects.filter(activity=OuterRef("pk"),
                                                 **{f"{field}__isnull": True})
-        return self.filter(ends_on__lte=day - relativedelta(months=months)).filter(
+        return self.filter(ends_on__lte=outcomes_due_by(months, day)).filter(
             Exists(missing))
 
 

@@ -5,7 +5,7 @@ state conditions. Status moves are in ``regionalisation/workflow.py``."""
 from accounts.models import STAFF_ROLES, Role
 from partners.models import Kind, NonProfitKind
 
-from .models import VALIDATED_STATUSES, OpportunityStatus, sees_board
+from .models import VALIDATED_STATUSES, sees_board
 from .workflow import ADVISERS, EDITABLE_STATUSES, EXTENDABLE_STATUSES
 
 
@@ -68,8 +68,7 @@ def can_extend_opportunity(user, opportunity) -> bool:
 
 
 def can_follow_opportunity(user, opportunity) -> bool:
-    return (sees_board(user) and _role(user) == Role.PARTNER
-            and opportunity.status == OpportunityStatus.PUBLISHED)
+    return (sees_board(user) and _role(user) == Role.PARTNER and opportunity.is_on_board())
 
 
 def can_refer_to(user, opportunity) -> bool:

@@ -5,8 +5,10 @@ same reminder mechanism as cases (``enterprises.models.Reminder``, its natural k
 - opportunities past their expiry date are expired (a status move by the system, with its
   history row; moving an expired opportunity again does nothing);
 - an opportunity expiring within N days (``ReminderSettings.opportunity_expiry_days``)
-  reminds the employer's users once per expiry date: the key's day is ``expires_on - N``, so
-  an employer who extends the posting is reminded again before the new date;
+  reminds the employer's users once per expiry date: the key's day is the expiry date itself
+  (not ``expires_on - N``: an earlier reminder of the same date under another N, or of an
+  earlier date, could not be told apart), so an administrator who changes N reminds nobody
+  twice, and an employer who extends the posting is reminded again before the new date;
 - an activity whose settlement outcomes 6 (or 12) months after it are missing reminds the
   organisation's users once: the key's day is the date the outcomes became due.
 """
@@ -16,7 +18,7 @@ from datetime import date, timedelta
 from django.urls import reverse
 
 from enterprises.models import Reminder, ReminderSettings
-from enterprises.reminders import _chunks, _organisation_users, _send, _sent_before
+from enterprises.reminders import _chunks, _organisation_users, _send
 
 from .models import OUTCOME_MONTHS, Activity, Opportunity, OpportunityStatus
 from .services import opportunities_expire
@@ -29,17 +31,11 @@ def sweep_expiring_opportunities(day: date) -> int:
         expires_on__lte=day + timedelta(days=n))
     sent = 0
     for rows in _chunks(opportunities, ("pk", "expires_on", "enterprise_id", "title")):
-        before = _sent_before(Reminder.Kind.OPPORTUNITY_EXPIRING,
-                              (f"opportunity:{row[0]}" for row in rows))
         users = _organisation_users(row[2] for row in rows)
         for pk, expires_on, enterprise_id, title in rows:
-            key = f"opportunity:{pk}"
             for user in users[enterprise_id]:
-                if any(expires_on - timedelta(days=90) <= d <= expires_on
-                       for d in before.get((user.pk, key), ())):
-                    continue  # reminded of this expiry date already (under another N)
                 sent += _send(recipient=user, kind=Reminder.Kind.OPPORTUNITY_EXPIRING,
-                              object_key=key, day=expires_on - timedelta(days=n),
+                              object_key=f"opportunity:{pk}", day=expires_on,
                               notification_kind="reminder_opportunity_expiring",
                               params={"opportunity": title, "due": expires_on.isoformat()},
                               url=reverse("regionalisation:opportunity_detail", args=[pk]))

@@ -233,7 +233,10 @@ def opportunity_follow(*, actor: User, opportunity_id: int, follow: bool = True)
     if not follow:
         OpportunityFollow.objects.filter(opportunity=opportunity, user=actor).delete()
         return False
-    if not permissions.can_follow_opportunity(actor, opportunity):
+    # Still « published » the morning after its expiry date until the sweep runs: not on the
+    # board any more, so not followed either.
+    if not (permissions.can_follow_opportunity(actor, opportunity)
+            and opportunity.is_on_board()):
         raise ValidationError(_("Only an opportunity on the board can be followed."),
                               code="not_followable")
     try:
@@ -331,7 +334,12 @@ def opportunity_event_notify(*, event_id: int) -> int:
     recipients = []
     if actor is None or actor.is_ministry_staff:
         recipients += _employer_users(opportunity)
-    if actor is None or not actor.is_ministry_staff:
+    # The territory's advisers hear of what they act on: not of an employer withdrawing a
+    # draft they never saw, nor of it preparing a new posting (they hear of its submission).
+    employer_housekeeping = (event.from_status, event.to_status) in (
+        (OpportunityStatus.DRAFT, OpportunityStatus.WITHDRAWN),
+        (OpportunityStatus.EXPIRED, OpportunityStatus.DRAFT))
+    if (actor is None or not actor.is_ministry_staff) and not employer_housekeeping:
         recipients += _office_staff(opportunity)
     if event.to_status in (OpportunityStatus.FILLED, OpportunityStatus.EXPIRED,
                            OpportunityStatus.WITHDRAWN):
@@ -394,7 +402,8 @@ def opportunities_expire(*, day: date) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_activity(activity: Activity, regions: list[Region], partner_enterprises):
+def _check_activity(activity: Activity, regions: list[Region], partner_enterprises,
+                    partner_municipalities=()):
     errors = {}
     if not regions:
         errors["regions"] = _("Choose at least one region the activity promotes.")
@@ -403,6 +412,10 @@ def _check_activity(activity: Activity, regions: list[Region], partner_enterpris
                               "Montréal.")
     if any(org.kind != Kind.ENTERPRISE for org in partner_enterprises):
         errors["partner_enterprises"] = _("Partner enterprises must be enterprises.")
+    if any(municipality.region.code == MONTREAL_REGION_CODE
+           for municipality in partner_municipalities):
+        errors["partner_municipalities"] = _("Partner municipalities are outside the "
+                                             "Montréal region.")
     if activity.starts_on and activity.ends_on and activity.ends_on < activity.starts_on:
         errors["ends_on"] = _("The last day cannot be before the first.")
     if activity.kind not in ActivityKind.values:
@@ -430,15 +443,17 @@ def activity_create(*, actor: User, regions: Iterable[Region],
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     regions, partner_enterprises = list(regions), list(partner_enterprises)
-    fields.setdefault("ends_on", fields.get("starts_on"))
+    partner_municipalities = list(partner_municipalities)
+    if fields.get("ends_on") is None:
+        fields["ends_on"] = fields.get("starts_on")
     activity = Activity(organisation_id=actor.membership.organisation_id, created_by=actor,
                         **fields)
-    _check_activity(activity, regions, partner_enterprises)
+    _check_activity(activity, regions, partner_enterprises, partner_municipalities)
     with transaction.atomic(), set_actor(actor):
         activity.save()
         _set_regions(activity, regions)
         activity.partner_enterprises.set(partner_enterprises)
-        activity.partner_municipalities.set(list(partner_municipalities))
+        activity.partner_municipalities.set(partner_municipalities)
     return activity
 
 
@@ -468,7 +483,9 @@ def activity_update(*, actor: User, activity_id: int, regions: Iterable[Region] 
             promoted.region for promoted in activity.promoted.select_related("region")]
         enterprises = (list(partner_enterprises) if partner_enterprises is not None
                        else list(activity.partner_enterprises.all()))
-        _check_activity(activity, regions, enterprises)
+        municipalities = (list(partner_municipalities) if partner_municipalities is not None
+                          else [])
+        _check_activity(activity, regions, enterprises, municipalities)
         _check_settled_total(activity, {
             promoted.region_id: (promoted.settled_6_months, promoted.settled_12_months)
             for promoted in activity.promoted.filter(region__in=regions)})
@@ -477,7 +494,7 @@ def activity_update(*, actor: User, activity_id: int, regions: Iterable[Region] 
         if partner_enterprises is not None:
             activity.partner_enterprises.set(enterprises)
         if partner_municipalities is not None:
-            activity.partner_municipalities.set(list(partner_municipalities))
+            activity.partner_municipalities.set(municipalities)
     return activity
 
 

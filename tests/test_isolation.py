@@ -393,3 +393,260 @@ def test_cohort_pages_are_for_staff_and_the_import_for_central_administrators(cl
     history = client.get(reverse("regions:cohort_import_history"))
     assert dashboard.status_code == coherence.status_code == (200 if role in STAFF else 403)
     assert upload.status_code == history.status_code == (200 if role == "admin" else 403)
+
+
+# --------------------------------------------------------------------------------------------
+# Regional opportunities and regionalisation activities: every opportunity and activity URL,
+# as every kind of user (the world's, the enterprises' of two offices and a Montréal
+# regionalisation organisation's), for objects of enterprises and organisations of each
+# territory; lists, the board and the exports hold only the rows in scope.
+# --------------------------------------------------------------------------------------------
+
+#: The kinds of user of the walk. `partner` and `partner_gatineau` belong to settlement
+#: organisations (the world's default), so they see the board.
+REGIONALISATION_ROLES = sorted([*VISIBLE, "enterprise_tr", "enterprise_gat",
+                                "regionalisation"])
+#: Whose opportunities each kind of user manages (``for_user``), by the office serving the job.
+OPPORTUNITY_MANAGED = {
+    "admin": {"tr", "sh", "gat"},
+    "sit_manager": {"tr", "sh"},
+    "adviser": {"tr"},
+    "adviser_gatineau": {"gat"},
+    "enterprise_tr": {"tr"},
+    "enterprise_gat": {"gat"},
+    "partner": set(),
+    "partner_gatineau": set(),
+    "regionalisation": set(),
+}
+BOARD_VIEWERS = {"admin", "sit_manager", "adviser", "adviser_gatineau", "partner",
+                 "partner_gatineau", "regionalisation"}
+#: The opportunities of each office: awaiting validation (not on the board), on the board,
+#: and filled after the Montréal organisation referred candidates to it.
+OPPORTUNITY_STATES = ("submitted", "published", "filled")
+
+
+def opportunity_visible(role, key, state):
+    """Whether ``role`` may read office ``key``'s opportunity in ``state`` at all: what it
+    manages, the board for board viewers, and what its organisation referred candidates to."""
+    if key in OPPORTUNITY_MANAGED[role]:
+        return True
+    if state == "published":
+        return role in BOARD_VIEWERS
+    return state == "filled" and role == "regionalisation"
+
+
+def _regionalisation_world(world):
+    """For each office: an enterprise it serves with an opportunity in each state (a user for
+    the enterprises of Trois-Rivières and Gatineau); a Montréal regionalisation organisation
+    with a user, which referred candidates to the filled ones and held an activity promoting
+    the Mauricie; another one's activities promoting the Outaouais and the Estrie."""
+    from regions.models import Region
+    from tests.factories.enterprises import EnterpriseFactory
+    from tests.factories.partners import PartnerUserFactory
+    from tests.factories.regionalisation import (
+        ActivityFactory,
+        OpportunityFactory,
+        OpportunityReferralFactory,
+        municipality,
+        regionalisation_organisation,
+    )
+
+    places = {"tr": "37067", "sh": "36033", "gat": "81017"}
+    users = dict(world["users"])
+    own = regionalisation_organisation(name="Passerelle isolée")
+    other = regionalisation_organisation(name="Cap isolé")
+    users["regionalisation"] = PartnerUserFactory(organisation=own)
+    opportunities = {}
+    for key, office in world["offices"].items():
+        enterprise = EnterpriseFactory(organisation__office=office,
+                                       organisation__region=office.region,
+                                       organisation__name=f"Employeur isolé {key}").organisation
+        for state in OPPORTUNITY_STATES:
+            opportunities[key, state] = OpportunityFactory(
+                enterprise=enterprise, office=office, municipality=municipality(places[key]),
+                title=f"Offre isolée {key} {state}", **{state: True})
+        OpportunityReferralFactory(opportunity=opportunities[key, "filled"], organisation=own)
+        if key in ("tr", "gat"):
+            users[f"enterprise_{key}"] = PartnerUserFactory(organisation=enterprise)
+    region = {code: Region.objects.get(code=code) for code in ("04", "05", "07")}
+    activities = {
+        "own_04": ActivityFactory(organisation=own, title="Activité isolée own_04",
+                                  regions=[region["04"]]),
+        "other_07": ActivityFactory(organisation=other, title="Activité isolée other_07",
+                                    regions=[region["07"]]),
+        "other_05": ActivityFactory(organisation=other, title="Activité isolée other_05",
+                                    regions=[region["05"]]),
+    }
+    return opportunities, activities, users
+
+
+def _in_days(days):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+#: name -> (method, url builder(opportunity), data, scope): « manage » URLs read through
+#: ``for_user`` (the employer and the territory), « visible » ones through ``visible_to``.
+OPPORTUNITY_URLS = {
+    "opportunity_detail": ("get", lambda o: reverse("regionalisation:opportunity_detail",
+                                                    args=[o.pk]), {}, "visible"),
+    "opportunity_edit": ("get", lambda o: reverse("regionalisation:opportunity_edit",
+                                                  args=[o.pk]), {}, "manage"),
+    "opportunity_extend": ("post", lambda o: reverse("regionalisation:opportunity_extend",
+                                                     args=[o.pk]),
+                           {"expires_on": _in_days(40)}, "manage"),
+    "opportunity_move": ("post", lambda o: reverse("regionalisation:opportunity_move",
+                                                   args=[o.pk]),
+                         {"to": "withdrawn", "comment": "Retrait (test d'isolement)"},
+                         "manage"),
+    "opportunity_follow": ("post", lambda o: reverse("regionalisation:opportunity_follow",
+                                                     args=[o.pk]), {"follow": "1"},
+                           "visible"),
+    "referral_record": ("post", lambda o: reverse("regionalisation:referral_record",
+                                                  args=[o.pk]),
+                        {"candidates": "2", "interviews": "1", "hires": "0"}, "visible"),
+}
+
+
+@pytest.mark.parametrize("role", REGIONALISATION_ROLES)
+@pytest.mark.parametrize("office_key", ORGS)
+@pytest.mark.parametrize("url_name", sorted(OPPORTUNITY_URLS))
+def test_opportunity_urls_answer_404_outside_the_scope(client, world, role, office_key,
+                                                       url_name):
+    opportunities, _activities, users = _regionalisation_world(world)
+    method, build, data, scope = OPPORTUNITY_URLS[url_name]
+    client.force_login(users[role])
+
+    for state in OPPORTUNITY_STATES:
+        response = getattr(client, method)(build(opportunities[office_key, state]), data)
+
+        in_scope = (office_key in OPPORTUNITY_MANAGED[role] if scope == "manage"
+                    else opportunity_visible(role, office_key, state))
+        if in_scope:
+            assert response.status_code in (200, 302, 400, 403), (state, response.status_code)
+        else:
+            assert response.status_code == 404, (state, response.status_code)
+
+
+def test_a_missing_opportunity_answers_like_an_out_of_scope_one(client, world):
+    opportunities, _activities, users = _regionalisation_world(world)
+    client.force_login(users["enterprise_tr"])
+    hidden = client.get(reverse("regionalisation:opportunity_detail",
+                                args=[opportunities["gat", "published"].pk]))
+    missing = client.get(reverse("regionalisation:opportunity_detail", args=[999999]))
+    assert missing.status_code == hidden.status_code == 404
+
+    def page(response):  # the same page, but for the CSRF token and the URL itself
+        content = re.sub(rb"[A-Za-z0-9]{64}", b"TOKEN", response.content)
+        return re.sub(rb"/regionalisation/offres/\d+/", b"URL", content)
+
+    assert page(missing) == page(hidden)
+
+
+#: Whose activities each kind of user sees: its organisation's own, or (staff) those of the
+#: Montréal organisations its offices serve (none here) and those promoting a region its
+#: offices serve (the SIT of Sherbrooke serves the Mauricie and the Estrie).
+ACTIVITY_VISIBLE = {
+    "admin": {"own_04", "other_07", "other_05"},
+    "sit_manager": {"own_04", "other_05"},
+    "adviser": {"own_04"},
+    "adviser_gatineau": {"other_07"},
+    "regionalisation": {"own_04"},
+    "enterprise_tr": set(),
+    "enterprise_gat": set(),
+    "partner": set(),
+    "partner_gatineau": set(),
+}
+ACTIVITY_KEYS = ["other_05", "other_07", "own_04"]
+
+#: name -> (method, url builder(activity))
+ACTIVITY_URLS = {
+    "activity_detail": ("get", lambda a: reverse("regionalisation:activity_detail",
+                                                 args=[a.pk])),
+    "activity_edit": ("get", lambda a: reverse("regionalisation:activity_edit", args=[a.pk])),
+    "activity_delete": ("post", lambda a: reverse("regionalisation:activity_delete",
+                                                  args=[a.pk])),
+    "activity_outcomes_6": ("get", lambda a: reverse("regionalisation:activity_outcomes",
+                                                     args=[a.pk, 6])),
+    "activity_outcomes_12": ("get", lambda a: reverse("regionalisation:activity_outcomes",
+                                                      args=[a.pk, 12])),
+}
+
+
+@pytest.mark.parametrize("role", REGIONALISATION_ROLES)
+@pytest.mark.parametrize("activity_key", ACTIVITY_KEYS)
+@pytest.mark.parametrize("url_name", sorted(ACTIVITY_URLS))
+def test_activity_urls_answer_404_outside_the_scope(client, world, role, activity_key,
+                                                    url_name):
+    _opportunities, activities, users = _regionalisation_world(world)
+    method, build = ACTIVITY_URLS[url_name]
+    client.force_login(users[role])
+
+    response = getattr(client, method)(build(activities[activity_key]))
+
+    if activity_key not in ACTIVITY_VISIBLE[role]:
+        assert response.status_code == 404
+    else:
+        assert response.status_code in (200, 302, 400, 403)
+
+
+def _managed_rows(role):
+    return {f"Offre isolée {key} {state}" for key in OPPORTUNITY_MANAGED[role]
+            for state in OPPORTUNITY_STATES}
+
+
+def _board_rows(role):
+    return {f"Offre isolée {key} published" for key in ORGS}
+
+
+def _activity_rows(role):
+    return {f"Activité isolée {key}" for key in ACTIVITY_VISIBLE[role]}
+
+
+OPPORTUNITY_MANAGERS = {"admin", "sit_manager", "adviser", "adviser_gatineau", "enterprise_tr",
+                        "enterprise_gat"}
+ACTIVITY_VIEWERS = {"admin", "sit_manager", "adviser", "adviser_gatineau", "regionalisation"}
+
+#: name -> (who may open it, fetch(client), the rows it must hold: role -> set of titles)
+REGIONALISATION_LIST_URLS = {
+    "opportunity_list": (OPPORTUNITY_MANAGERS, lambda c: c.get(reverse(
+        "regionalisation:opportunity_list")), _managed_rows),
+    "opportunity_list_fragment": (OPPORTUNITY_MANAGERS, lambda c: c.get(reverse(
+        "regionalisation:opportunity_list"), HTTP_HX_REQUEST="true"), _managed_rows),
+    "opportunity_csv": (OPPORTUNITY_MANAGERS, lambda c: c.get(reverse(
+        "regionalisation:opportunity_export", args=["csv"])), _managed_rows),
+    "opportunity_xlsx": (OPPORTUNITY_MANAGERS, lambda c: c.get(reverse(
+        "regionalisation:opportunity_export", args=["xlsx"])), _managed_rows),
+    "board": (BOARD_VIEWERS, lambda c: c.get(reverse("regionalisation:board")), _board_rows),
+    "board_fragment": (BOARD_VIEWERS, lambda c: c.get(reverse("regionalisation:board"),
+                                                      HTTP_HX_REQUEST="true"), _board_rows),
+    "activity_list": (ACTIVITY_VIEWERS, lambda c: c.get(reverse(
+        "regionalisation:activity_list")), _activity_rows),
+    "activity_list_fragment": (ACTIVITY_VIEWERS, lambda c: c.get(reverse(
+        "regionalisation:activity_list"), HTTP_HX_REQUEST="true"), _activity_rows),
+    "activity_csv": (ACTIVITY_VIEWERS, lambda c: c.get(reverse(
+        "regionalisation:activity_export", args=["csv"])), _activity_rows),
+    "activity_xlsx": (ACTIVITY_VIEWERS, lambda c: c.get(reverse(
+        "regionalisation:activity_export", args=["xlsx"])), _activity_rows),
+}
+
+
+@pytest.mark.parametrize("role", REGIONALISATION_ROLES)
+@pytest.mark.parametrize("list_name", sorted(REGIONALISATION_LIST_URLS))
+def test_regionalisation_lists_and_exports_hold_only_rows_in_scope(client, world, role,
+                                                                   list_name):
+    _opportunities, _activities, users = _regionalisation_world(world)
+    who, fetch, rows = REGIONALISATION_LIST_URLS[list_name]
+    client.force_login(users[role])
+    response = fetch(client)
+    if role not in who:
+        assert response.status_code in (302, 403)
+        return
+    assert response.status_code == 200
+    text = _text(response)
+    every = ({f"Offre isolée {key} {state}" for key in ORGS for state in OPPORTUNITY_STATES}
+             | {f"Activité isolée {key}" for key in ACTIVITY_KEYS})
+    assert {title for title in every if title in text} == rows(role), role

@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
                 "notifications.context_processors.unread",
+                "regionalisation.context_processors.navigation",
             ],
         },
     },

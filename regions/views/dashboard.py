@@ -1,5 +1,8 @@
 """The regional dashboard (staff): two admission cohorts side by side, region by region, as a
 summary, a table, a bar chart and a tile map (all the same numbers), and its CSV/XLSX export.
+Next to them, the follow-up of regional opportunities and regionalisation activities of the
+current fiscal year (``regionalisation.followup``), region by region in the same order, with a
+link to its full page.
 
 Each page runs a fixed number of queries (the cohorts available, the regions, the statistics of
 the chosen cohorts), whatever the number of regions with data."""
@@ -14,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.exports import export_response
+from regionalisation.followup import current_period, regional_followup
+from regionalisation.permissions import can_view_followup
 
 from ..dashboard import Cohort, available_cohorts, default_pair
 from ..dashboard import cohort_dashboard as compute
@@ -64,11 +69,17 @@ def _form_and_dashboard(request):
 def cohort_dashboard(request):
     _require_dashboard(request.user)
     form, dashboard = _form_and_dashboard(request)
+    followup = None
+    if can_view_followup(request.user):
+        followup = regional_followup(period=current_period())
     return render(request, "regions/dashboard.html", {
         "form": form,
         "dashboard": dashboard,
         "can_import": can_import_cohorts(request.user),
         "query": request.GET.urlencode(),
+        # The regionalisation follow-up (current fiscal year, every region outside Montréal).
+        "followup": followup,
+        "funnel": followup.total.funnel if followup else None,
     })
 
 

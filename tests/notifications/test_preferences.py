@@ -38,8 +38,8 @@ def test_the_defaults_are_an_email_for_everything(world, client_for):
     html = response.content.decode()
     assert response.status_code == 200
     assert _checked(html) == {("email_mode", "immediate"), ("groups", "plans"),
-                              ("groups", "cases"), ("groups", "reminders"),
-                              ("groups", "escalations")}
+                              ("groups", "cases"), ("groups", "opportunities"),
+                              ("groups", "reminders"), ("groups", "escalations")}
     assert "<legend>How do you want to be emailed?</legend>" in html
     for input_id in re.findall(r'<input type="(?:radio|checkbox)"[^>]* id="([\w-]+)"', html):
         assert f'<label for="{input_id}">' in html  # every choice is labelled
@@ -49,7 +49,7 @@ def test_a_person_chooses_a_daily_digest_without_escalations(world, client_for):
     manager = world["users"]["sit_manager"]
     client = client_for(manager)
     response = client.post(URL, {"email_mode": "daily",
-                                 "groups": ["plans", "cases", "reminders"]})
+                                 "groups": ["plans", "cases", "opportunities", "reminders"]})
     assert response.status_code == 302
     preference = NotificationPreference.objects.get(user=manager)
     assert preference.email_mode == "daily"
@@ -58,6 +58,7 @@ def test_a_person_chooses_a_daily_digest_without_escalations(world, client_for):
     assert not preference.emails("reminder_escalation")
     page = client.get(URL).content.decode()
     assert _checked(page) == {("email_mode", "daily"), ("groups", "plans"), ("groups", "cases"),
+                              ("groups", "opportunities"),
                               ("groups", "reminders")}
     assert "Your notification preferences are saved." in page
     # Someone else's preferences are untouched.

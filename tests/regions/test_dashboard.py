@@ -326,3 +326,36 @@ def test_the_demo_file_is_a_valid_import_file():
     parsed = parse(DEMO_FILE.read_bytes(), DEMO_FILE.name)
     assert parsed.errors == []
     assert parsed.rows_total == len(parsed.rows) == 17 * 3 * 5
+
+
+# --- Regional opportunities and regionalisation, next to the cohort figures -------------------
+
+
+def test_the_dashboard_shows_the_regionalisation_follow_up(client, world, small_file):
+    """The follow-up of the current fiscal year, region by region in the cohort table's order
+    (without Montréal), with its funnel and a link to the full page."""
+    from django.utils import timezone
+
+    from tests.factories.regionalisation import OpportunityFactory, OpportunityReferralFactory
+
+    opportunity = OpportunityFactory(published=True, positions=6, published_at=timezone.now())
+    OpportunityReferralFactory(opportunity=opportunity, candidates=9, interviews=4, hires=3)
+    OpportunityFactory(positions=50)  # a draft: never counted
+    client.force_login(world["users"]["adviser"])
+    response = client.get(DASHBOARD)
+    html = response.content.decode()
+    section = html.split('class="dashboard-followup"')[1].split("</section>")[0]
+    assert "Offres régionales et régionalisation" in section
+    assert reverse("regionalisation:followup") in section
+    table = section.split('id="followup-table"')[1].split("</table>")[0]
+    cohort_codes = [row.code for row in response.context["dashboard"].rows]
+    follow_codes = [row.code for row in response.context["followup"].rows]
+    assert follow_codes == [code for code in cohort_codes if code != "06"]
+    assert table.index('id="followup-01"') < table.index('id="followup-17"')
+    mauricie = table.split('id="followup-04"')[1].split("</tr>")[0]
+    for figure in ("1", "6", "9", "4", "3", "50,0"):
+        assert f">{figure}<" in mauricie
+    steps = section.split('id="followup-funnel-table"')[1].split("</table>")[0]
+    assert ">6<" in steps and ">9<" in steps and "<caption>" in steps
+    # Headings stay in order: the section's h2, then h3s.
+    assert section.count("<h3") == 2 and "<h2" in section

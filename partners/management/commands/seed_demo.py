@@ -1,5 +1,6 @@
 """Fictitious demo data: organisations across the network, one account per role, and action
-plans in every state of the workflow (programs/demo.py).
+plans in every state of the workflow (programs/demo.py), support cases (enterprises/demo.py),
+regional opportunities and regionalisation activities (regionalisation/demo.py).
 
 Every organisation created here is marked ``is_demo`` and shown as « fictitious » in the
 interface and in exports. Municipal bodies take their names from the real register; their
@@ -20,6 +21,7 @@ from partners import services
 from partners.models import Kind, NonProfitKind, Organisation
 from portal.text import fold
 from programs.demo import seed_demo_plans
+from regionalisation.demo import seed_demo_regionalisation
 from regions.demo import seed_demo_cohorts
 from regions.models import Mrc, Municipality, Region
 
@@ -41,6 +43,8 @@ ACCOUNTS = [
      "name:Accueil Mauricie (fictif)"),
     ("entreprise@demo.portail.example", Role.PARTNER, "Étienne", "Entrepreneur", [],
      "name:Usinage Boréal inc. (fictive)"),
+    ("regionalisation@demo.portail.example", Role.PARTNER, "Rosalie", "Régions", [],
+     "name:Passerelle Montréal-Régions (fictif)"),
 ]
 
 #: Municipalities (geographic codes) and MRCs (codes) created from the register.
@@ -141,10 +145,12 @@ class Command(BaseCommand):
         plans = seed_demo_plans(admin=admin, rng=rng)
         cases = seed_demo_enterprises(admin=admin, rng=rng)
         cohorts = seed_demo_cohorts()
+        opportunities, activities = seed_demo_regionalisation(admin=admin, rng=rng)
 
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready ({created} fictitious organisations, {plans} action plans and "
-            f"{cases} support cases created this run)."))
+            f"Demo data ready ({created} fictitious organisations, {plans} action plans, "
+            f"{cases} support cases, {opportunities} regional opportunities and {activities} "
+            "regionalisation activities created this run)."))
         self.stdout.write(f"Fictitious cohort statistics: {cohorts} new rows "
                           "(fixtures/demo_cohorts_fictitious.csv).")
         self.stdout.write("")
