@@ -22,3 +22,14 @@ def safe_next(request, default: str) -> str:
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def paginate(request, queryset, per_page: int):
+    """The requested page of ``queryset`` and the query string without its page number (for
+    the pagination, sort and export links, which keep the filters)."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()

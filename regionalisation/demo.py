@@ -12,10 +12,8 @@ for the demo (``manage.py seed_demo``), made through the same services as real o
   participants and their 6- and 12-month outcomes, a few of them still due.
 
 Idempotent: opportunities are created only when no demo opportunity exists, activities only
-when no demo activity exists. ``opportunity_create`` has no ``now`` argument: a demo
-opportunity's « created » time is the seeding time, while its moves are dated a few days or
-weeks back (the expired ones, ``today``/``now`` in the past) so that the board and the
-history read like real use.
+when no demo activity exists. Creation and moves are dated a few days or weeks back
+(``today``/``now`` in the past) so that the board and the history read like real use.
 """
 
 import random
@@ -219,10 +217,12 @@ def _opportunity(*, enterprise, spec, index, place, rng, admin, referrers, today
     if case is not None:  # published by the adviser from the enterprise's recruitment case
         opportunity = services.opportunity_create(actor=adviser_of_enterprise,
                                                   enterprise=enterprise, case=case,
-                                                  today=posted, **fields)
+                                                  today=posted, now=_aware(posted, 8),
+                                                  **fields)
     else:
         opportunity = services.opportunity_create(actor=partner, enterprise=enterprise,
-                                                  today=posted, **fields)
+                                                  today=posted, now=_aware(posted, 8),
+                                                  **fields)
     if spec == "draft":
         return opportunity
     validator = _adviser_for_office(opportunity.office, admin)

@@ -67,8 +67,12 @@ class OpportunityFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"), empty_label=_("Newest first (default)"),
         fields=(("created_at", "created"), ("expires_on", "expiry"), ("title", "title")),
+        # Descending labels are given here: django-filter's own « (descending) » suffix is
+        # translated once, at import, in whatever language is active then.
         field_labels={"created_at": _("Creation date"), "expires_on": _("Expiry date"),
-                      "title": _("Job title")})
+                      "title": _("Job title"), "-created": _("Creation date, newest first"),
+                      "-expiry": _("Expiry date, latest first"),
+                      "-title": _("Job title, Z to A")})
 
     #: Filters an employer does not need (its own opportunities are in its region).
     STAFF_ONLY = ("region", "office", "sector", "french_level", "expiring_within")

@@ -103,11 +103,13 @@ def _validate(opportunity: Opportunity):
 
 
 def opportunity_create(*, actor: User, enterprise: Organisation, case: Case | None = None,
-                       today: date | None = None, **fields) -> Opportunity:
+                       today: date | None = None, now=None, **fields) -> Opportunity:
     """A draft opportunity of ``enterprise``: by its own users, or by an adviser of its
-    territory (possibly from one of its support cases)."""
+    territory (possibly from one of its support cases). ``now`` (default: now) is its creation
+    time and ``today`` the day its dates are checked against (default: the date of ``now``)."""
     _require(permissions.can_create_opportunity(actor))
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     if enterprise.kind != Kind.ENTERPRISE:
         raise ValidationError({"enterprise": _("Choose an enterprise.")})
     if not Organisation.objects.for_user(actor).filter(pk=enterprise.pk).exists():
@@ -118,7 +120,8 @@ def opportunity_create(*, actor: User, enterprise: Organisation, case: Case | No
     unknown = set(fields) - set(OPPORTUNITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
-    opportunity = Opportunity(enterprise=enterprise, case=case, created_by=actor, **fields)
+    opportunity = Opportunity(enterprise=enterprise, case=case, created_by=actor,
+                              created_at=now, **fields)
     _check_expiry(opportunity.expires_on, today)
     _validate(opportunity)
     with transaction.atomic(), set_actor(actor):

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from partners.models import Organisation
 from portal.exports import export_response
-from portal.pages import page_or_fragment
+from portal.pages import page_or_fragment, paginate
 from regions.models import Municipality
 
 from .. import permissions, services
@@ -108,15 +107,13 @@ def activity_list(request):
     _require_viewer(user)
     today = timezone.localdate()
     filterset = _filtered(request, today)
-    page = Paginator(filterset.qs, _page_size()).get_page(request.GET.get("page"))
+    page, query = paginate(request, filterset.qs, _page_size())
     for activity in page.object_list:
         activity.outcome_states = _outcome_states(activity, today)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filter": filterset,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "can_record": permissions.can_record_activity(user),
         "show_organisation": not permissions.is_regionalisation_user(user),
         "today": today,

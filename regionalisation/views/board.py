@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from portal.pages import page_or_fragment, safe_next
+from portal.pages import page_or_fragment, paginate, safe_next
 
 from .. import permissions, services
 from ..filters import BoardFilter
@@ -73,13 +72,11 @@ def board(request):
     if can_follow:
         queryset = queryset.with_followed(user)
     filterset = BoardFilter(request.GET or None, queryset=queryset, request=request)
-    page = Paginator(filterset.qs, _page_size()).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, filterset.qs, _page_size())
     context = {
         "filter": filterset,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "can_follow": can_follow,
         "here": request.get_full_path(),
         "fragment": _is_fragment(request),

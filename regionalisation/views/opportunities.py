@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +29,7 @@ from accounts.models import STAFF_ROLES
 from enterprises.models import Case, Position
 from partners.models import Kind, Organisation
 from portal.exports import export_response
-from portal.pages import page_or_fragment
+from portal.pages import page_or_fragment, paginate
 
 from .. import permissions, services
 from ..filters import OpportunityFilter
@@ -112,13 +111,11 @@ def opportunity_list(request):
     _require_list_access(user)
     staff = _is_staff(user)
     filterset = _filtered(request)
-    page = Paginator(filterset.qs, _page_size()).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, filterset.qs, _page_size())
     context = {
         "filter": filterset,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "staff": staff,
         "today": timezone.localdate(),
         "can_create": permissions.can_create_opportunity(user),
