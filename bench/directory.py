@@ -9,9 +9,7 @@ JSON line with every figure."""
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,11 +19,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from _pages import measure  # noqa: E402  (bench/ is the script's own folder)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 
 ROUNDS = 15
 
@@ -51,23 +50,6 @@ def seed(count):
     Contact.objects.bulk_create(
         [Contact(organisation_id=pk, first_name="Prénom", last_name=f"Nom {pk}") for pk in ids],
         batch_size=2000)
-
-
-def measure(client, url, params=None, headers=None):
-    timings, queries = [], 0
-    for _ in range(ROUNDS):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(url, params or {}, headers=headers)
-            timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries = len(captured)
-    timings.sort()
-    return {
-        "median_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
-        "queries": queries,
-    }
 
 
 def main():
@@ -106,7 +88,7 @@ def main():
             client = Client()
             client.force_login(user)
             for label, url, params, headers in cases:
-                figures = measure(client, url, params, headers)
+                figures = measure(client, url, params, headers, rounds=ROUNDS)
                 results[f"{role}: {label}"] = figures
                 print(f"{role:<8} {label:<38} {figures['median_ms']:>10} {figures['p95_ms']:>8}"
                       f" {figures['queries']:>8}")

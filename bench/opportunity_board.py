@@ -14,7 +14,6 @@ prints a table, then one JSON line with every figure."""
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -27,11 +26,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from _pages import measure  # noqa: E402  (bench/ is the script's own folder)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 
 ROUNDS = 30
 OPPORTUNITIES_PER_ENTERPRISE = 10
@@ -190,24 +190,6 @@ def seed(opportunity_count):
     }
 
 
-def measure(client, url, params=None, headers=None):
-    timings, queries = [], 0
-    for _ in range(ROUNDS):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(url, params or {}, headers=headers)
-            timings.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"FAILED: {url} {params or ''} answered {response.status_code}")
-        queries = len(captured)
-    timings.sort()
-    return {
-        "median_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
-        "queries": queries,
-    }
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -266,7 +248,7 @@ def main():
                  None),
             ]
             for label, url, params, headers, rows in cases:
-                figures = measure(client, url, params, headers)
+                figures = measure(client, url, params, headers, rounds=ROUNDS)
                 if rows is not None:
                     figures["rows"] = rows
                 key = "opportunity page" if label.startswith("opportunity page") else label
