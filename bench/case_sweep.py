@@ -117,8 +117,8 @@ def seed(case_count):
 
 
 def timed_sweep(day, *, trace=False):
-    from enterprises.reminders import daily_sweep
     from notifications import tasks
+    from notifications.reminders import daily_sweep
 
     emails = []
     original = tasks.send_notification_email.delay
@@ -172,8 +172,8 @@ def main():
         from django.urls import reverse
         from django.utils import timezone
 
-        from enterprises.models import Case, Reminder
-        from notifications.models import Notification
+        from enterprises.models import Case
+        from notifications.models import Notification, Reminder
         from portal.business_days import is_business_day
 
         started = time.perf_counter()

@@ -1,20 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Enterprise, JoinRequest, Referral, Reminder, ReminderSettings
-
-
-@admin.register(ReminderSettings)
-class ReminderSettingsAdmin(admin.ModelAdmin):
-    """Central administrators set the reminder and escalation delays here (one row)."""
-
-    list_display = ["__str__", "escalation_business_days", "enterprise_waiting_days",
-                    "report_due_days", "opportunity_expiry_days"]
-
-    def has_add_permission(self, request):
-        return not ReminderSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .models import Case, CaseEvent, Enterprise, JoinRequest, Referral
 
 
 @admin.register(Enterprise)
@@ -71,16 +57,3 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["kind", "object_key", "day", "recipient", "created_at"]
-    list_filter = ["kind"]
-    list_select_related = ["recipient"]
-    date_hierarchy = "day"
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

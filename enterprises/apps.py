@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class EnterprisesConfig(AppConfig):
     """Enterprises (the details of partner organisations of kind « enterprise »), their support
-    cases, follow-ups, notes, referrals, reminders and escalation."""
+    cases, follow-ups, notes, referrals, their reminders and escalation (``reminders.py``, run by
+    the reminder engine of ``notifications``)."""
 
     name = "enterprises"
     verbose_name = _("Enterprises")
@@ -19,7 +20,6 @@ class EnterprisesConfig(AppConfig):
             Enterprise,
             JoinRequest,
             Referral,
-            ReminderSettings,
         )
 
         auditlog.register(Enterprise)
@@ -28,4 +28,3 @@ class EnterprisesConfig(AppConfig):
         auditlog.register(CaseNote)
         auditlog.register(Referral)
         auditlog.register(CaseAttachment, exclude_fields=["file"])
-        auditlog.register(ReminderSettings)

@@ -10,8 +10,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
+from partners.demo import demo_adviser_for, demo_partner_for
 from partners.models import Kind, Organisation
-from programs.demo import demo_adviser_for, demo_partner_for
 from regions.models import Municipality
 
 from . import services

@@ -23,11 +23,11 @@ from partners import services as partner_services
 from partners.models import Kind, Organisation
 from portal import files
 from portal.business_days import add_business_days
+from portal.workflow import TransitionRefused, require  # noqa: F401 (services.TransitionRefused)
 from regions.models import Municipality
 
 from . import permissions, tasks
 from .models import (
-    OPEN_CASE_STATUSES,
     Case,
     CaseAttachment,
     CaseEvent,
@@ -37,7 +37,6 @@ from .models import (
     Enterprise,
     HelpKind,
     JoinRequest,
-    Outcome,
     Position,
     Referral,
     ReferralOutcome,
@@ -45,21 +44,9 @@ from .models import (
     Topic,
 )
 from .neq import Neq, parse_neq
-from .workflow import ENTERPRISE_OUTCOMES, TRANSITIONS
+from .workflow import CASE_WORKFLOW, FIRST_FOLLOW_UP_BUSINESS_DAYS
 
-
-class TransitionRefused(ValidationError):
-    """A status move that is not allowed now; the message says why."""
-
-
-#: A new case is first followed up within this many business days.
-FIRST_FOLLOW_UP_BUSINESS_DAYS = 2
 POSITION_FIELDS = ("count", "job_title", "noc_code", "municipality", "french_level")
-
-
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
 
 
 def _choices(values: Iterable[str], choices, field: str) -> list[str]:
@@ -82,9 +69,9 @@ def case_create(*, actor: User, organisation: Organisation, help_kinds: Sequence
     """An enterprise asks for support in the portal, or an adviser enters the request after a
     call. The case goes to the office serving the enterprise; its first follow-up is due in
     two business days. Recruitment requests list the positions (``POSITION_FIELDS``)."""
-    _require(permissions.can_open_case(actor, organisation))
+    require(permissions.can_open_case(actor, organisation))
     # Staff open cases only for enterprises of their territory (the case would leave it).
-    _require(Organisation.objects.for_user(actor).filter(pk=organisation.pk).exists())
+    require(Organisation.objects.for_user(actor).filter(pk=organisation.pk).exists())
     if organisation.kind != Kind.ENTERPRISE:
         raise ValidationError(_("Support cases are for enterprises."))
     now = now or timezone.now()
@@ -124,93 +111,21 @@ def _locked_case(actor, case_id):
     return case
 
 
-def _check_adviser(adviser: User | None, case: Case):
-    if adviser is None:
-        raise TransitionRefused(_("Choose the adviser who takes the case."),
-                                code="adviser_required")
-    if not permissions.can_be_assigned_cases(adviser) or not Case.objects.for_user(
-            adviser).filter(pk=case.pk).exists():
-        raise TransitionRefused(
-            _("%(adviser)s does not serve this enterprise’s territory.")
-            % {"adviser": adviser.get_full_name() or adviser.email}, code="adviser_outside")
-
-
 def case_transition(*, actor: User, case_id: int, to: str, comment: str = "",
                     outcome: str = "", adviser: User | None = None,
                     next_follow_up: date | None = None, now=None) -> Case:
     """Move a case to ``to`` if ``TRANSITIONS`` allows the actor's role to from where it is,
     with what the move needs (comment, outcome, adviser, next follow-up); write the history
     and notify the other side after commit. Moving to the current status does nothing."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    comment = (comment or "").strip()
-    with transaction.atomic(), set_actor(actor):
-        case = _locked_case(actor, case_id)
-        if case.status == to:
-            return case
-        move = TRANSITIONS.get((case.status, to))
-        if move is None or actor.role not in move.roles:
-            raise TransitionRefused(
-                _("You cannot move a case from « %(from)s » to « %(to)s ».")
-                % {"from": case.get_status_display(), "to": _status_label(to)},
-                code="not_allowed")
-        if move.needs_comment and not comment:
-            raise TransitionRefused(_("A comment is required for this step."),
-                                    code="comment_required")
-        update = {"status": to}
-        if move.needs_adviser:
-            _check_adviser(adviser, case)
-            update["adviser"] = adviser
-        if move.needs_outcome:
-            if outcome not in Outcome.values:
-                raise TransitionRefused(_("Choose the outcome of the case."),
-                                        code="outcome_required")
-            if actor.role == Role.PARTNER and outcome not in ENTERPRISE_OUTCOMES:
-                raise TransitionRefused(_("An enterprise may only withdraw its request."),
-                                        code="outcome_not_allowed")
-            update.update(outcome=outcome, closed_at=now, next_follow_up=None,
-                          waiting_since=None)
-        if to in OPEN_CASE_STATUSES:
-            follow_up = next_follow_up or case.next_follow_up
-            if move.needs_follow_up and next_follow_up is None:
-                raise TransitionRefused(_("Give the date of the next follow-up."),
-                                        code="follow_up_required")
-            if next_follow_up is not None and next_follow_up < today:
-                raise TransitionRefused(_("The next follow-up cannot be in the past."),
-                                        code="follow_up_past")
-            if to == CaseStatus.IN_PROGRESS and case.status == CaseStatus.CLOSED:
-                update.update(outcome="", closed_at=None)
-            if follow_up is None or follow_up < today:
-                follow_up = add_business_days(today, FIRST_FOLLOW_UP_BUSINESS_DAYS)
-            update["next_follow_up"] = follow_up
-            update["waiting_since"] = today if to == CaseStatus.WAITING else None
-        if to == CaseStatus.IN_PROGRESS and case.first_contact_at is None:
-            update["first_contact_at"] = now
-        if to == CaseStatus.IN_PROGRESS and actor.role != Role.PARTNER and case.adviser_id is None:
-            update["adviser"] = actor
-        from_status = case.status
-        for name, value in update.items():
-            setattr(case, name, value)
-        case.save(update_fields=[*update, "updated_at"])
-        event = CaseEvent.objects.create(case=case, from_status=from_status, to_status=to,
-                                         actor=actor, comment=comment,
-                                         adviser=update.get("adviser"), created_at=now)
-        tasks.notify_case_event.delay_on_commit(event.pk)
-    return case
-
-
-def _status_label(value):
-    try:
-        return CaseStatus(value).label
-    except ValueError:
-        return value
+    return CASE_WORKFLOW.apply(actor=actor, obj_id=case_id, to=to, now=now, comment=comment,
+                               outcome=outcome, adviser=adviser, next_follow_up=next_follow_up)
 
 
 def cases_assign(*, actor: User, case_ids: Iterable[int], adviser: User, now=None) -> int:
     """Give open cases of the actor's territory to ``adviser`` (who must serve them all: else
     nothing changes and the message names the cases). New cases become « assigned »; the
     others keep their status. Returns how many changed hands."""
-    _require(permissions.can_assign_cases(actor))
+    require(permissions.can_assign_cases(actor))
     if not permissions.can_be_assigned_cases(adviser):
         raise ValidationError(_("Cases can only be assigned to an adviser or a SIT manager."))
     now = now or timezone.now()
@@ -245,7 +160,7 @@ def cases_assign(*, actor: User, case_ids: Iterable[int], adviser: User, now=Non
 
 def case_set_follow_up(*, actor: User, case: Case, next_follow_up: date) -> Case:
     """Staff set the next follow-up date of an open case (today or later)."""
-    _require(actor.role in STAFF_ROLES)
+    require(actor.role in STAFF_ROLES)
     if not case.is_open:
         raise ValidationError(_("A closed case has no follow-up."))
     if next_follow_up < timezone.localdate():
@@ -266,7 +181,7 @@ def case_set_follow_up(*, actor: User, case: Case, next_follow_up: date) -> Case
 def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True) -> CaseNote:
     """Staff add an internal or a shared note; the enterprise's replies are always shared, and
     a reply to a case waiting on the enterprise resumes its follow-up."""
-    _require(permissions.can_add_note(actor, case))
+    require(permissions.can_add_note(actor, case))
     if actor.role == Role.PARTNER:
         is_internal = False
     note = CaseNote(case=case, author=actor, body=body.strip(), is_internal=is_internal)
@@ -275,7 +190,7 @@ def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True) ->
         # The case as it is now (the page's copy may be stale): a reply to a case closed
         # meanwhile is refused, and the note and the resumed follow-up are all or nothing.
         current = _locked_case(actor, case.pk)
-        _require(permissions.can_add_note(actor, current))
+        require(permissions.can_add_note(actor, current))
         note.save()
         if not is_internal:
             tasks.notify_case_note.delay_on_commit(note.pk)
@@ -289,7 +204,7 @@ def referral_add(*, actor: User, case: Case, target: str, organisation=None, off
                  referred_on: date | None = None, note: str = "") -> Referral:
     """Record that the enterprise was referred (Emploi-Québec/Services Québec, a partner of
     the directory or another office)."""
-    _require(permissions.can_refer(actor, case))
+    require(permissions.can_refer(actor, case))
     if target not in ReferralTarget.values:
         raise ValidationError({"target": _("Unknown choice.")})
     referral = Referral(case=case, target=target, organisation=organisation, office=office,
@@ -307,7 +222,7 @@ def referral_add(*, actor: User, case: Case, target: str, organisation=None, off
 
 def referral_record_outcome(*, actor: User, referral: Referral, outcome: str,
                             outcome_on: date | None = None) -> Referral:
-    _require(permissions.can_refer(actor, referral.case))
+    require(permissions.can_refer(actor, referral.case))
     if outcome not in ReferralOutcome.values:
         raise ValidationError({"outcome": _("Unknown choice.")})
     referral.outcome = outcome
@@ -324,7 +239,7 @@ def referral_record_outcome(*, actor: User, referral: Referral, outcome: str,
 
 def case_attachment_add(*, actor: User, case: Case, upload) -> CaseAttachment:
     """A document checked by its content (``portal.files``), stored outside the web root."""
-    _require(permissions.can_add_note(actor, case))
+    require(permissions.can_add_note(actor, case))
     attachment = files.checked_document(CaseAttachment, upload, case=case, uploaded_by=actor)
     with transaction.atomic(), set_actor(actor):
         files.store_document(attachment, upload)
@@ -536,7 +451,7 @@ def enterprise_update(*, actor: User, enterprise: Enterprise, **changes) -> Ente
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"Unknown enterprise fields: {sorted(unknown)}")
-    _require(permissions.can_change_enterprise(actor, enterprise))
+    require(permissions.can_change_enterprise(actor, enterprise))
     confirmed = changes.pop("neq_confirmed", False)
     try:
         with transaction.atomic(), set_actor(actor):
@@ -586,7 +501,7 @@ def join_request_decide(*, actor: User, join_request: JoinRequest, accept: bool,
     """Staff of the enterprise's territory accept (the person joins the enterprise) or decline
     a request to join; the person is told either way. A request already decided stays as it
     is."""
-    _require(permissions.can_decide_join_request(actor))
+    require(permissions.can_decide_join_request(actor))
     with transaction.atomic(), set_actor(actor):
         locked = (JoinRequest.objects.for_user(actor).select_for_update(of=("self",))
                   .select_related("organisation", "user").filter(pk=join_request.pk).first())

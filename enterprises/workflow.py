@@ -1,63 +1,162 @@
-"""The support-case workflow, as data: who may make each move, and what it needs.
+"""The support-case workflow, as data: who may make each move, what it needs and what it sets.
 
-``enterprises.services.case_transition`` is the only function that changes a case's status;
-pages show the buttons ``available_case_moves(user, case)`` returns. "Advisers" are the
-ministry's advisers and SIT managers (who may do all their advisers do); the enterprise's users
-act for their enterprise. Territory is not checked here: the case was read through
-``for_user``.
+``CASE_WORKFLOW`` (the engine is ``portal.workflow``) makes every status change, called by
+``enterprises.services.case_transition``; pages show the buttons
+``CASE_WORKFLOW.moves_for(user, case)`` returns. "Advisers" are the ministry's advisers and SIT
+managers (who may do all their advisers do); the enterprise's users act for their enterprise.
+Territory is not checked here: the engine reads the case through ``for_user``.
 """
 
-from dataclasses import dataclass
-
+from auditlog.context import set_actor
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from portal.business_days import add_business_days
+from portal.workflow import Move, Need, TransitionRefused, Workflow, comment_needed
 
-from .models import CaseStatus
+from . import tasks
+from .models import OPEN_CASE_STATUSES, Case, CaseEvent, CaseStatus, Outcome
 
 ENTERPRISE = frozenset({Role.PARTNER})
 ADVISERS = frozenset({Role.ADVISER, Role.SIT_MANAGER})
 
+#: The only outcome an enterprise may give when it closes its own case.
+ENTERPRISE_OUTCOMES = frozenset({"withdrawn"})
+#: A new case is first followed up within this many business days; so is an open case whose
+#: follow-up date has passed.
+FIRST_FOLLOW_UP_BUSINESS_DAYS = 2
 
-@dataclass(frozen=True)
-class Move:
-    roles: frozenset
-    label: str
-    needs_comment: bool = False
-    needs_outcome: bool = False
-    #: The move names the adviser who takes the case.
-    needs_adviser: bool = False
-    #: The move sets the next follow-up date (required: every open case has one).
-    needs_follow_up: bool = False
 
+# --------------------------------------------------------------------------------------------
+# What moves need
+# --------------------------------------------------------------------------------------------
+
+COMMENT = comment_needed(_("A comment is required for this step."))
+
+
+def _adviser_serves(attempt):
+    """The move names the adviser who takes the case: one who serves its territory."""
+    from .permissions import can_be_assigned_cases  # permissions reads this module's roles
+
+    adviser = attempt.inputs.get("adviser")
+    if adviser is None:
+        return TransitionRefused(gettext("Choose the adviser who takes the case."),
+                                 code="adviser_required")
+    if not can_be_assigned_cases(adviser) or not Case.objects.for_user(adviser).filter(
+            pk=attempt.obj.pk).exists():
+        return TransitionRefused(
+            gettext("%(adviser)s does not serve this enterprise’s territory.")
+            % {"adviser": adviser.get_full_name() or adviser.email}, code="adviser_outside")
+    return None
+
+
+def _outcome_given(attempt):
+    outcome = attempt.inputs.get("outcome")
+    if outcome not in Outcome.values:
+        return TransitionRefused(gettext("Choose the outcome of the case."),
+                                 code="outcome_required")
+    if attempt.role == Role.PARTNER and outcome not in ENTERPRISE_OUTCOMES:
+        return TransitionRefused(gettext("An enterprise may only withdraw its request."),
+                                 code="outcome_not_allowed")
+    return None
+
+
+def _follow_up_given(attempt):
+    if attempt.inputs.get("next_follow_up") is None:
+        return TransitionRefused(gettext("Give the date of the next follow-up."),
+                                 code="follow_up_required")
+    return None
+
+
+def _follow_up_not_past(attempt):
+    """Any move to an open status: a next follow-up date given is today or later."""
+    given = attempt.inputs.get("next_follow_up")
+    if attempt.to in OPEN_CASE_STATUSES and given is not None and given < attempt.today:
+        return TransitionRefused(gettext("The next follow-up cannot be in the past."),
+                                 code="follow_up_past")
+    return None
+
+
+ADVISER = Need("adviser", _adviser_serves)
+OUTCOME = Need("outcome", _outcome_given)
+#: The move sets the next follow-up date (required: every open case has one).
+FOLLOW_UP = Need("follow_up", _follow_up_given)
+
+
+# --------------------------------------------------------------------------------------------
+# What moves set
+# --------------------------------------------------------------------------------------------
+
+
+def _assigned(attempt):
+    return {"adviser": attempt.inputs.get("adviser")}
+
+
+def _closed(attempt):
+    return {"outcome": attempt.inputs.get("outcome"), "closed_at": attempt.now,
+            "next_follow_up": None, "waiting_since": None}
+
+
+def _reopened(attempt):
+    return {"outcome": "", "closed_at": None}
+
+
+def _kept_open(attempt):
+    """An open case always has a next follow-up date: the one given, else the case's while
+    it is not past, else two business days from today."""
+    today = attempt.today
+    follow_up = attempt.inputs.get("next_follow_up") or attempt.obj.next_follow_up
+    if follow_up is None or follow_up < today:
+        follow_up = add_business_days(today, FIRST_FOLLOW_UP_BUSINESS_DAYS)
+    return {"next_follow_up": follow_up,
+            "waiting_since": today if attempt.to == CaseStatus.WAITING else None}
+
+
+def _worked_on(attempt):
+    """The first contact is recorded once; staff who work on a case nobody has take it."""
+    case, update = attempt.obj, {}
+    if case.first_contact_at is None:
+        update["first_contact_at"] = attempt.now
+    if attempt.role != Role.PARTNER and case.adviser_id is None:
+        update["adviser"] = attempt.actor
+    return update
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------
 
 S = CaseStatus
 
+# Closing: the adviser with an outcome; the enterprise may withdraw its request.
+_CLOSE = Move(ADVISERS | ENTERPRISE, _("Close the case"), needs=(OUTCOME,), effects=(_closed,))
+
 TRANSITIONS: dict[tuple[str, str], Move] = {
-    (S.NEW, S.ASSIGNED): Move(ADVISERS, _("Assign to an adviser"), needs_adviser=True),
+    (S.NEW, S.ASSIGNED): Move(ADVISERS, _("Assign to an adviser"), needs=(ADVISER,),
+                              effects=(_assigned, _kept_open)),
     (S.ASSIGNED, S.IN_PROGRESS): Move(ADVISERS, _("Record the first contact"),
-                                      needs_follow_up=True),
+                                      needs=(FOLLOW_UP,), effects=(_kept_open, _worked_on)),
     (S.IN_PROGRESS, S.WAITING): Move(ADVISERS, _("Wait for the enterprise"),
-                                     needs_comment=True, needs_follow_up=True),
+                                     needs=(COMMENT, FOLLOW_UP), effects=(_kept_open,)),
     (S.WAITING, S.IN_PROGRESS): Move(ADVISERS | ENTERPRISE, _("Resume the follow-up"),
-                                     needs_follow_up=False),
-    # Closing: the adviser with an outcome; the enterprise may withdraw its request.
-    (S.NEW, S.CLOSED): Move(ADVISERS | ENTERPRISE, _("Close the case"), needs_outcome=True),
-    (S.ASSIGNED, S.CLOSED): Move(ADVISERS | ENTERPRISE, _("Close the case"),
-                                 needs_outcome=True),
-    (S.IN_PROGRESS, S.CLOSED): Move(ADVISERS | ENTERPRISE, _("Close the case"),
-                                    needs_outcome=True),
-    (S.WAITING, S.CLOSED): Move(ADVISERS | ENTERPRISE, _("Close the case"),
-                                needs_outcome=True),
-    (S.CLOSED, S.IN_PROGRESS): Move(ADVISERS, _("Reopen the case"), needs_comment=True,
-                                    needs_follow_up=True),
+                                     effects=(_kept_open, _worked_on)),
+    (S.NEW, S.CLOSED): _CLOSE,
+    (S.ASSIGNED, S.CLOSED): _CLOSE,
+    (S.IN_PROGRESS, S.CLOSED): _CLOSE,
+    (S.WAITING, S.CLOSED): _CLOSE,
+    (S.CLOSED, S.IN_PROGRESS): Move(ADVISERS, _("Reopen the case"), needs=(COMMENT, FOLLOW_UP),
+                                    effects=(_reopened, _kept_open, _worked_on)),
 }
 
-#: The only outcome an enterprise may give when it closes its own case.
-ENTERPRISE_OUTCOMES = frozenset({"withdrawn"})
+
+def _case_event(attempt, update):
+    return CaseEvent.objects.create(case=attempt.obj, adviser=update.get("adviser"),
+                                    **attempt.history())
 
 
-def available_case_moves(user, case) -> list[tuple[str, Move]]:
-    role = getattr(user, "role", None)
-    return [(to, move) for (frm, to), move in TRANSITIONS.items()
-            if frm == case.status and role in move.roles]
+CASE_WORKFLOW = Workflow(
+    model=Case, statuses=CaseStatus, table=TRANSITIONS, record=_case_event,
+    notify=tasks.notify_case_event, context=set_actor,
+    checks=(Need("follow_up_date", _follow_up_not_past),),
+    not_allowed=_("You cannot move a case from « %(from)s » to « %(to)s »."))

@@ -1,66 +1,99 @@
-"""The text of each kind of notification, rendered in the reader's language when shown."""
+"""The text of each kind of notification, rendered in the reader's language when shown, and the
+groups a person may stop receiving by email.
+
+This app belongs to no domain and knows none: each domain registers its own kinds in its
+``notices.py`` module, which ``NotificationsConfig.ready`` discovers (as the admin discovers
+``admin.py``)::
+
+    from notifications.messages import group, register
+
+    group("plans", _("Action plans and their reports"), position=10)
+    register("plan_status", _("Action plan « %(plan)s »: %(from)s → %(to)s."),
+             group="plans", labels={"from": Status, "to": Status})
+
+``labels`` names the parameters whose stored value is a choice (a status, a kind) to show by
+its label, translated at display time. Dates travel as ISO strings in ``due`` and ``since`` and
+are shown in the reader's locale.
+"""
 
 import contextlib
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-#: kind -> message with %(name)s placeholders filled from the notification's params.
-MESSAGES = {
-    "plan_status": _("Action plan « %(plan)s » (%(organisation)s): %(from)s → %(to)s."),
-    "plan_comment": _("New message on the action plan « %(plan)s » (%(organisation)s)."),
-    "plan_assigned": _("The action plan « %(plan)s » (%(organisation)s) was assigned to you."),
-    "case_status": _("Support case %(case)s (%(organisation)s): %(from)s → %(to)s."),
-    "case_note": _("New shared note on support case %(case)s (%(organisation)s)."),
-    "join_request": _("%(person)s asks to join the enterprise « %(organisation)s »."),
-    "join_accepted": _("You now belong to the enterprise « %(organisation)s » in the portal."),
-    "join_declined": _("Your request to join the enterprise « %(organisation)s » was declined."),
-    "report_status": _("%(report)s of the plan « %(plan)s » (%(organisation)s): %(from)s → "
-                       "%(to)s."),
-    "reminder_follow_ups": _("Your follow-ups: %(due_today)s due today, %(overdue)s "
-                             "overdue."),
-    "reminder_escalation": _("Support case %(case)s (%(organisation)s) is overdue: its "
-                             "follow-up was due on %(due)s."),
-    "reminder_waiting": _("Support case %(case)s (%(organisation)s) has been waiting for "
-                          "your reply since %(since)s."),
-    "reminder_report_due": _("%(report)s of the plan « %(plan)s » (%(organisation)s) is due "
-                             "on %(due)s."),
-    "reminder_report_late": _("%(report)s of the plan « %(plan)s » (%(organisation)s) is late: "
-                              "it was due on %(due)s."),
-    "opportunity_status": _("Regional opportunity « %(opportunity)s » (%(organisation)s): "
-                            "%(from)s → %(to)s."),
-    "opportunity_referral": _("%(organisation)s records hires for your opportunity "
-                              "« %(opportunity)s »: %(hires)s in all."),
-    "reminder_opportunity_expiring": _("Your regional opportunity « %(opportunity)s » leaves "
-                                       "the board after %(due)s: extend it, or mark it "
-                                       "filled."),
-    "reminder_activity_outcomes": _("Record how many participants of « %(activity)s » "
-                                    "settled in the regions after %(months)s months (due "
-                                    "since %(due)s)."),
-}
+
+@dataclass(frozen=True)
+class NoticeKind:
+    text: str
+    group: str | None = None
+    #: parameter name -> the choices class whose label replaces the stored value
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass
+class Group:
+    label: str
+    position: int
+    kinds: list = field(default_factory=list)
+
+
+_KINDS: dict[str, NoticeKind] = {}
+_GROUPS: dict[str, Group] = {}
+
+#: Parameters holding an ISO date, shown in the reader's locale.
+DATE_PARAMS = ("due", "since")
+
+
+def group(slug: str, label, *, position: int) -> None:
+    """Declare a group of kinds a person may stop receiving by email (one checkbox on the
+    preferences page, in ``position`` order). Declaring it again changes nothing."""
+    _GROUPS.setdefault(slug, Group(label=label, position=position))
+
+
+def register(kind: str, text, *, group: str | None = None, labels: dict | None = None) -> None:
+    """Register the text of ``kind`` (with ``%(name)s`` placeholders filled from the
+    notification's params), the email group it belongs to (none: always emailed), and the
+    parameters to show by their choice label."""
+    if kind in _KINDS and _KINDS[kind].text != text:
+        raise ValueError(f"notification kind {kind!r} is already registered")
+    _KINDS[kind] = NoticeKind(text=text, group=group, labels=dict(labels or {}))
+    if group is not None:
+        kinds = _GROUPS[group].kinds
+        if kind not in kinds:
+            kinds.append(kind)
+
+
+def registered_kinds() -> dict[str, NoticeKind]:
+    return dict(_KINDS)
+
+
+def kind_groups() -> dict[str, tuple]:
+    """slug -> (label, kinds), in the preferences page's order."""
+    ordered = sorted(_GROUPS.items(), key=lambda item: (item[1].position, item[0]))
+    return {slug: (g.label, tuple(g.kinds)) for slug, g in ordered}
+
+
+# The groups that span domains: every domain's reminders, and escalations.
+group("reminders", _("Reminders (follow-ups, waiting cases, reports due or late, opportunities "
+                     "expiring, activity outcomes)"), position=80)
+group("escalations", _("Escalations of overdue cases"), position=90)
 
 
 def render(kind: str, params: dict) -> str:
-    from enterprises.models import CaseStatus
-    from programs.models import ReportKind, ReportStatus, Status
-    from regionalisation.models import OpportunityStatus
-
-    template = MESSAGES.get(kind)
-    if template is None:
+    notice = _KINDS.get(kind)
+    if notice is None:
         return kind
     values = dict(params)
-    # Status and kind values are translated at display time.
-    statuses = {"report": ReportStatus, "case": CaseStatus,
-                "opportunity": OpportunityStatus}.get(kind.split("_")[0], Status)
-    for name, choices in (("from", statuses), ("to", statuses), ("report", ReportKind)):
+    for name, choices in notice.labels.items():
         if values.get(name) in choices.values:
             values[name] = choices(values[name]).label
-    for name in ("due", "since"):  # dates travel as ISO strings, shown in the reader's locale
+    for name in DATE_PARAMS:
         if isinstance(values.get(name), str):
             with contextlib.suppress(ValueError):
                 values[name] = date_format(date.fromisoformat(values[name]), "j F Y")
     try:
-        return str(template) % values
+        return str(notice.text) % values
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        return str(notice.text)

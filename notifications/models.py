@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -63,28 +64,12 @@ class EmailMode(models.TextChoices):
     OFF = "off", _("No email (the portal only)")
 
 
-#: The kinds of notification a person may turn off, by group (the preferences page shows one
-#: checkbox per group). A kind in no group is always emailed.
-KIND_GROUPS = {
-    "plans": (_("Action plans and their reports"),
-              ("plan_status", "plan_comment", "plan_assigned", "report_status")),
-    "cases": (_("Support cases"), ("case_status", "case_note")),
-    "opportunities": (_("Regional opportunities and their referrals"),
-                      ("opportunity_status", "opportunity_referral")),
-    "reminders": (_("Reminders (follow-ups, waiting cases, reports due or late, opportunities "
-                    "expiring, activity outcomes)"),
-                  ("reminder_follow_ups", "reminder_waiting", "reminder_report_due",
-                   "reminder_report_late", "reminder_opportunity_expiring",
-                   "reminder_activity_outcomes")),
-    "escalations": (_("Escalations of overdue cases"), ("reminder_escalation",)),
-}
-
-
 class NotificationPreference(models.Model):
     """How a person wants to be emailed: each notification, one daily digest, or not at all;
     and the kinds they do not want by email (``muted_kinds``: notification kinds, filled by
-    groups from ``KIND_GROUPS``). Muted kinds are still shown in the portal. Nobody has a row
-    until they change something: the default is an email for each notification."""
+    groups from ``notifications.messages.kind_groups()``). Muted kinds are still shown in the
+    portal. Nobody has a row until they change something: the default is an email for each
+    notification."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("person"),
                                 on_delete=models.CASCADE, related_name="notification_preference")
@@ -133,3 +118,65 @@ class EmailDigest(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.day}"
+
+
+class ReminderSettings(models.Model):
+    """The delays administrators set for reminders and escalation (one row). The reminder
+    engine (``notifications.reminders``) is shared; each delay is read by the domain sweep it
+    concerns."""
+
+    escalation_business_days = models.PositiveSmallIntegerField(
+        _("escalate a case overdue by more than (business days)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)])
+    enterprise_waiting_days = models.PositiveSmallIntegerField(
+        _("remind an enterprise a case has waited on it for (days)"), default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)])
+    report_due_days = models.PositiveSmallIntegerField(
+        _("remind of an action-plan report this many days before it is due"), default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)])
+    opportunity_expiry_days = models.PositiveSmallIntegerField(
+        _("remind an employer this many days before its regional opportunity expires"),
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)])
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="reminder_settings_single_row"),
+        ]
+
+    def __str__(self):
+        return str(_("Reminder settings"))
+
+    @classmethod
+    def current(cls) -> "ReminderSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Reminder(models.Model):
+    """A reminder sent, under its natural key (recipient, kind, object, day): a sweep inserts
+    it and sends it only if the insert happened, so running a sweep twice, or two at once,
+    sends each reminder once (``notifications.reminders.send``).
+
+    ``kind`` is declared, with its label, by the domain app whose sweep sends it
+    (``reminders.kinds(...)`` in ``<app>/reminders.py``); this model lists none of them."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
+                                  on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=30)
+    #: What the reminder is about: "case:42", "report:7", "opportunity:3", "activity:5", or
+    #: "" for a digest.
+    object_key = models.CharField(max_length=50, blank=True)
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "object_key", "day"],
+                                    name="reminder_once_per_recipient_kind_object_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_key} {self.day} → {self.recipient_id}"

@@ -24,3 +24,20 @@ def send_email_digests(day: str | None = None) -> int:
 
     return services.email_digests_send(
         day=date.fromisoformat(day) if day else timezone.localdate())
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def daily_reminders(day: str | None = None, chunk: int | None = None,
+                    pause: float | None = None) -> dict:
+    """Every reminder sweep the domain apps registered (``notifications.reminders``), for
+    ``day`` (ISO; defaults to today in America/Montreal), declared in portal/celery.py. Safe to
+    run twice or at once on two workers; acknowledged only when done, so a sweep lost with its
+    worker is delivered again (and sends only what is left). ``chunk`` and ``pause`` override
+    the size of the walk's chunks and a wait after each (tests of the real worker)."""
+    from datetime import date
+
+    from . import reminders
+
+    return reminders.daily_sweep(
+        date.fromisoformat(day) if day else reminders.today_in_montreal(),
+        chunk=chunk, pause=pause)

@@ -11,12 +11,13 @@ app.autodiscover_tasks()
 
 # Every periodic job of the portal is declared here, in the America/Montreal time zone
 # (CELERY_TIMEZONE, set from TIME_ZONE: crontab hours are Montreal hours, DST included).
-# Reminders run every day at 6:00 (the follow-up digest only on business days, see
-# enterprises.reminders.daily_sweep); the daily email digests at 7:00, after them, so the
-# morning digest carries the day's reminders.
+# Reminders run every day at 6:00: every sweep the domain apps register in their reminders
+# modules (notifications.reminders; the follow-up digest only on business days, see
+# enterprises.reminders); the daily email digests at 7:00, after them, so the morning digest
+# carries the day's reminders.
 app.conf.beat_schedule = {
     "daily-reminders": {
-        "task": "enterprises.tasks.daily_reminders",
+        "task": "notifications.tasks.daily_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
     "daily-email-digests": {

@@ -15,6 +15,7 @@ Views fetch with ``get_object_or_404(Model.objects.for_user(user), pk=pk)``, so 
 outside the scope answers 404 exactly like one that does not exist.
 """
 
+from django.apps import apps
 from django.db import models
 
 from accounts.models import Role
@@ -22,8 +23,9 @@ from accounts.models import Role
 
 def visible_offices(user):
     """The offices whose files ``user`` may see (a queryset; every office for an admin)."""
-    from antennes.models import Office
-
+    # By name, not by import: the scope is the foundation the office and organisation models
+    # themselves are built on (``antennes`` and ``partners`` import this module).
+    Office = apps.get_model("antennes", "Office")  # noqa: N806
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Office.objects.none()
     if user.role == Role.ADMIN:
@@ -37,9 +39,8 @@ def visible_offices(user):
 
 def user_organisation_ids(user):
     """The organisation a partner user belongs to, as a subquery."""
-    from partners.models import PartnerMembership
-
-    return PartnerMembership.objects.filter(user=user).values("organisation_id")
+    membership = apps.get_model("partners", "PartnerMembership")
+    return membership.objects.filter(user=user).values("organisation_id")
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -12,12 +12,9 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.services import user_create
-from antennes.models import StaffAssignment
-from antennes.services import staff_assign
-from partners.models import MUNICIPAL_KINDS, Organisation, PartnerMembership
-from partners.services import membership_create
+from accounts.models import User
+from partners.demo import demo_adviser_for, demo_manager_for, demo_partner_for
+from partners.models import MUNICIPAL_KINDS, Organisation
 
 from . import services
 from .models import ActionPlan, Axis, Call, Characteristic, Program, ReportStatus, Status
@@ -102,46 +99,6 @@ def _calls(today: date) -> dict[str, Call]:
                 call.required_documents.create(name=name)
         calls[(code, year)] = call
     return calls
-
-
-def _placeholder(email: str, role: str, first: str, last: str, admin: User) -> User:
-    return User.objects.filter(email=email).first() or user_create(
-        email=email, role=role, password=None, first_name=first, last_name=last, actor=admin)
-
-
-def demo_partner_for(organisation: Organisation, admin: User) -> User:
-    membership = PartnerMembership.objects.filter(organisation=organisation).select_related(
-        "user").first()
-    if membership:
-        return membership.user
-    user = _placeholder(f"partenaire.{organisation.pk}@demo.portail.example", Role.PARTNER,
-                        "Partenaire", "(fictif)", admin)
-    membership_create(actor=admin, user=user, organisation=organisation)
-    return user
-
-
-def demo_adviser_for(organisation: Organisation, admin: User) -> User:
-    office = organisation.office
-    assignment = (StaffAssignment.objects.filter(office=office, user__role=Role.ADVISER)
-                  .select_related("user").order_by("pk").first())
-    if assignment:
-        return assignment.user
-    user = _placeholder(f"conseil.{office.slug}@demo.portail.example", Role.ADVISER,
-                        "Conseiller", f"{office.city} (fictif)", admin)
-    staff_assign(user=user, office=office, actor=admin)
-    return user
-
-
-def demo_manager_for(organisation: Organisation, admin: User) -> User:
-    sit = organisation.office.sit
-    assignment = (StaffAssignment.objects.filter(office__sit=sit, user__role=Role.SIT_MANAGER)
-                  .select_related("user").order_by("pk").first())
-    if assignment:
-        return assignment.user
-    user = _placeholder(f"gestion.{sit.slug}@demo.portail.example", Role.SIT_MANAGER,
-                        "Gestionnaire", f"{sit.name} (fictif)", admin)
-    staff_assign(user=user, office=sit.offices.order_by("pk").first(), actor=admin)
-    return user
 
 
 def _fill(plan: ActionPlan, partner: User, rng: random.Random) -> None:

@@ -9,7 +9,7 @@ leaves the database as it was.
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from auditlog.context import set_actor
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from partners.models import Organisation
 from portal import files
+from portal.workflow import TransitionRefused, require  # noqa: F401 (services.TransitionRefused)
 
 from . import permissions, tasks
 from .models import (
@@ -48,14 +49,10 @@ from .models import (
 from .workflow import (
     DECISION_STATUSES,
     EDITABLE_STATUSES,
-    REPORT_TRANSITIONS,
-    TRANSITIONS,
+    PLAN_WORKFLOW,
+    REPORT_WORKFLOW,
+    report_missing_parts,  # noqa: F401 (services.report_missing_parts)
 )
-
-
-class TransitionRefused(ValidationError):
-    """A status move that is not allowed now; the message says why."""
-
 
 PLAN_FIELDS = ("title", "starts_on", "ends_on", "needs_analysis", "objectives",
                "characteristics")
@@ -64,11 +61,6 @@ MEASURE_FIELDS = ("axis", "title", "description", "target_groups", "starts_on", 
 INDICATOR_FIELDS = ("name", "unit", "target_value")
 BUDGET_LINE_FIELDS = ("label", "requested_amount", "partner_amount", "other_amount",
                       "other_funders")
-
-
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
 
 
 def _require_editable(actor, plan):
@@ -100,7 +92,7 @@ def plan_create(*, actor: User, organisation: Organisation, call: Call, title: s
                 characteristics: Sequence[str] = (), now=None) -> ActionPlan:
     """A partner user starts a draft plan for their organisation under ``call`` (open at
     ``now``, by default the present)."""
-    _require(permissions.can_create_plan(actor, organisation))
+    require(permissions.can_create_plan(actor, organisation))
     if not call.program.is_eligible(organisation):
         raise ValidationError({"call": _("Organisations of this kind are not eligible to the "
                                          "program « %(program)s ».")
@@ -146,7 +138,7 @@ def plan_update(*, actor: User, plan: ActionPlan, **changes) -> ActionPlan:
 
 def plan_delete(*, actor: User, plan: ActionPlan) -> None:
     """A draft that was never submitted may be deleted by its organisation."""
-    _require(permissions.is_plan_partner(actor, plan))
+    require(permissions.is_plan_partner(actor, plan))
     if plan.status != Status.DRAFT or plan.events.exists():
         raise ValidationError(_("Only a draft that was never submitted can be deleted; "
                                 "withdraw the plan instead."))
@@ -227,7 +219,7 @@ def attachment_add(*, actor: User, plan: ActionPlan, upload,
     if report is not None:
         if report.plan_id != plan.pk:
             raise PermissionDenied
-        _require(permissions.can_edit_report(actor, report))
+        require(permissions.can_edit_report(actor, report))
     else:
         _require_editable(actor, plan)
     if required_document is not None and required_document.call_id != plan.call_id:
@@ -244,7 +236,7 @@ def attachment_add(*, actor: User, plan: ActionPlan, upload,
 
 
 def attachment_delete(*, actor: User, attachment: Attachment) -> None:
-    _require(permissions.can_delete_attachment(actor, attachment))
+    require(permissions.can_delete_attachment(actor, attachment))
     with transaction.atomic(), set_actor(actor):
         attachment.delete()
         transaction.on_commit(lambda: attachment.file.delete(save=False))
@@ -252,7 +244,7 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
 
 def comment_add(*, actor: User, plan: ActionPlan, body: str) -> Comment:
     """A message in the plan's thread; the other side is notified after commit."""
-    _require(permissions.can_comment_plan(actor, plan)
+    require(permissions.can_comment_plan(actor, plan)
              and ActionPlan.objects.for_user(actor).filter(pk=plan.pk).exists())
     comment = Comment(plan=plan, author=actor, body=body.strip())
     comment.full_clean()
@@ -267,85 +259,14 @@ def comment_add(*, actor: User, plan: ActionPlan, body: str) -> Comment:
 # --------------------------------------------------------------------------------------------
 
 
-def _amount(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    except InvalidOperation as exc:
-        raise TransitionRefused(_("The amount must be a number.")) from exc
-    return amount.quantize(Decimal("0.01"))
-
-
 def plan_transition(*, actor: User, plan_id: int, to: str, comment: str = "",
                     amount=None, now=None) -> ActionPlan:
     """Move a plan to status ``to`` if the table allows ``actor``'s role to, from where it
     is now, and the move's checks pass; write a history row and notify the other side after
     commit. Moving to the status the plan already has does nothing (a double click is safe).
     """
-    now = now or timezone.now()
-    comment = (comment or "").strip()
-    with transaction.atomic(), set_actor(actor):
-        plan = (ActionPlan.objects.for_user(actor).select_for_update(of=("self",))
-                .filter(pk=plan_id).first())
-        if plan is None:
-            raise ActionPlan.DoesNotExist
-        if plan.status == to:
-            return plan
-        move = TRANSITIONS.get((plan.status, to))
-        if move is None or actor.role not in move.roles:
-            raise TransitionRefused(
-                _("You cannot move a plan from « %(from)s » to « %(to)s ».")
-                % {"from": plan.get_status_display(), "to": _status_label(to)},
-                code="not_allowed")
-        if move.needs_comment and not comment:
-            raise TransitionRefused(_("A comment is required for this decision."),
-                                    code="comment_required")
-        update = {"status": to}
-        if move.needs_amount:
-            value = _amount(amount)
-            if value is None or value <= 0:
-                raise TransitionRefused(_("Give the amount (more than 0 $)."),
-                                        code="amount_required")
-            if value > plan.call.program.max_amount:
-                raise TransitionRefused(
-                    _("The amount exceeds the program’s maximum (%(max)s $).")
-                    % {"max": plan.call.program.max_amount}, code="amount_too_high")
-            if value > plan.requested_total:
-                raise TransitionRefused(
-                    _("The amount exceeds what the plan asks (%(asked)s $).")
-                    % {"asked": plan.requested_total}, code="amount_too_high")
-        else:
-            value = None
-        problems = [p for guard in move.guards for p in guard(plan, now)]
-        if problems:
-            raise TransitionRefused(problems, code="incomplete")
-        if to == Status.SUBMITTED:
-            update["submitted_at"] = now
-        if to == Status.IN_REVIEW and (plan.adviser_id is None or actor.role == Role.ADVISER):
-            update["adviser"] = actor  # the adviser who takes the plan reviews it
-        if to in DECISION_STATUSES:
-            update["recommended_amount"] = value
-        if to == Status.APPROVED:
-            update["approved_amount"] = value
-        if to in (Status.APPROVED, Status.REFUSED):
-            update["decided_at"] = now
-        from_status = plan.status
-        for name, new in update.items():
-            setattr(plan, name, new)
-        plan.save(update_fields=[*update, "updated_at"])
-        event = PlanEvent.objects.create(plan=plan, from_status=from_status, to_status=to,
-                                         actor=actor, comment=comment, amount=value,
-                                         created_at=now)
-        tasks.notify_plan_event.delay_on_commit(event.pk)
-    return plan
-
-
-def _status_label(value):
-    try:
-        return Status(value).label
-    except ValueError:
-        return value
+    return PLAN_WORKFLOW.apply(actor=actor, obj_id=plan_id, to=to, now=now, comment=comment,
+                               amount=amount)
 
 
 def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
@@ -353,7 +274,7 @@ def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
     manager who serves them); return how many changed hands. Ids outside the actor's scope
     and drafts (which the ministry does not see) are ignored. All or nothing: if the adviser
     does not serve one of the plans, nothing is assigned and the message names the plans."""
-    _require(permissions.can_assign_plans(actor))
+    require(permissions.can_assign_plans(actor))
     if not permissions.can_be_assigned_plans(adviser):
         raise ValidationError(_("Plans can only be assigned to an adviser or a SIT manager."))
     ids = [int(pk) for pk in plan_ids]
@@ -389,7 +310,7 @@ def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[d
     Progress reports already submitted, accepted, sent back or started by the partner are kept
     at their date; the other owed ones are replaced by the new dates. An approved plan whose
     final report is scheduled starts its follow-up, in the same transaction."""
-    _require(permissions.can_schedule_reports(actor, plan))
+    require(permissions.can_schedule_reports(actor, plan))
     progress_dates = sorted(set(progress_dates))
     if plan.starts_on and final_due_on < plan.starts_on:
         raise ValidationError({"final_due_on": _("The final report cannot be due before the "
@@ -404,7 +325,7 @@ def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[d
         if locked is None:
             raise ActionPlan.DoesNotExist
         plan = locked
-        _require(permissions.can_schedule_reports(actor, plan))
+        require(permissions.can_schedule_reports(actor, plan))
         existing = list(plan.reports.select_for_update())
         kept = [r for r in existing if r.status not in (ReportStatus.EXPECTED,)]
         owed = [r for r in existing if r.status == ReportStatus.EXPECTED]
@@ -433,7 +354,7 @@ def report_save(*, actor: User, report: Report, narrative: str,
     """Save what the partner says in a report: per measure the amount spent and a narrative
     (``measures[measure_id] = {"amount_spent": ..., "narrative": ...}``), per indicator the
     value reached (``indicators[indicator_id] = value``)."""
-    _require(permissions.can_edit_report(actor, report))
+    require(permissions.can_edit_report(actor, report))
     plan = report.plan
     measure_ids = set(plan.measures.values_list("pk", flat=True))
     indicator_ids = set(Indicator.objects.filter(measure__plan=plan).values_list("pk", flat=True))
@@ -457,71 +378,12 @@ def report_save(*, actor: User, report: Report, narrative: str,
     return report
 
 
-def report_missing_parts(report: Report) -> list[str]:
-    """What a report needs before it can be submitted, each part named."""
-    problems = []
-    given = {mr.measure_id: mr for mr in report.measure_reports.all()}
-    valued = set(report.indicator_results.values_list("indicator_id", flat=True))
-    for measure in report.plan.measures.prefetch_related("indicators"):
-        row = given.get(measure.pk)
-        if row is None or not row.narrative:
-            problems.append(_("Measure « %(measure)s »: say what was done.")
-                            % {"measure": measure.title})
-        for indicator in measure.indicators.all():
-            if indicator.pk not in valued:
-                problems.append(_("Measure « %(measure)s »: give the value reached for "
-                                  "« %(indicator)s ».")
-                                % {"measure": measure.title, "indicator": indicator.name})
-    return problems
-
-
 def report_transition(*, actor: User, report_id: int, to: str, comment: str = "",
                       now=None) -> Report:
     """Move a report (submit, accept, request changes) as ``REPORT_TRANSITIONS`` allows. When
     the final report is accepted, the plan closes."""
-    now = now or timezone.now()
-    comment = (comment or "").strip()
-    with transaction.atomic(), set_actor(actor):
-        report = (Report.objects.for_user(actor).select_for_update(of=("self",))
-                  .select_related("plan").filter(pk=report_id).first())
-        if report is None:
-            raise Report.DoesNotExist
-        if report.status == to:
-            return report
-        move = REPORT_TRANSITIONS.get((report.status, to))
-        if (move is None or actor.role not in move.roles
-                or report.plan.status != Status.IN_PROGRESS):
-            raise TransitionRefused(
-                _("You cannot move this report from « %(from)s » to « %(to)s ».")
-                % {"from": report.get_status_display(), "to": _report_label(to)},
-                code="not_allowed")
-        if move.needs_comment and not comment:
-            raise TransitionRefused(_("A comment is required for this decision."),
-                                    code="comment_required")
-        if to == ReportStatus.SUBMITTED:
-            problems = report_missing_parts(report)
-            if problems:
-                raise TransitionRefused(problems, code="incomplete")
-            report.submitted_at = now
-        if to == ReportStatus.ACCEPTED:
-            report.accepted_at = now
-        from_status = report.status
-        report.status = to
-        report.save(update_fields=["status", "submitted_at", "accepted_at"])
-        event = PlanEvent.objects.create(plan=report.plan, report=report,
-                                         from_status=from_status, to_status=to, actor=actor,
-                                         comment=comment, created_at=now)
-        tasks.notify_plan_event.delay_on_commit(event.pk)
-        if to == ReportStatus.ACCEPTED and report.kind == ReportKind.FINAL:
-            plan_transition(actor=actor, plan_id=report.plan_id, to=Status.CLOSED, now=now)
-    return report
-
-
-def _report_label(value):
-    try:
-        return ReportStatus(value).label
-    except ValueError:
-        return value
+    return REPORT_WORKFLOW.apply(actor=actor, obj_id=report_id, to=to, now=now,
+                                 comment=comment)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,36 +1,32 @@
-"""The action-plan and report workflows, as data: who may make each move, and what it needs.
+"""The action-plan and report workflows, as data: who may make each move, what it needs,
+what it checks and what it sets.
 
-``programs.services.plan_transition`` and ``report_transition`` are the only functions that
-change a status; pages show the buttons ``available_plan_moves(user, plan)`` returns.
+``PLAN_WORKFLOW`` and ``REPORT_WORKFLOW`` (the engine is ``portal.workflow``) make every status
+change, called by ``programs.services.plan_transition`` and ``report_transition``; pages show
+the buttons ``PLAN_WORKFLOW.moves_for(user, plan)`` returns.
 
 Roles: the partner's users act for their organisation; "advisers" are the ministry's advisers
 and the SIT managers (who may do everything their advisers do); decisions belong to SIT managers.
-Territory is not checked here: the plan has already been read through ``for_user``.
+Territory is not checked here: the engine reads the plan through ``for_user``.
 """
 
-from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+from auditlog.context import set_actor
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from partners.models import MUNICIPAL_KINDS
+from portal.workflow import Move, Need, TransitionRefused, Workflow, comment_needed, stamp
 
-from .models import ReportKind, ReportStatus, Status
+from . import tasks
+from .models import ActionPlan, PlanEvent, Report, ReportKind, ReportStatus, Status
 
 PARTNER = frozenset({Role.PARTNER})
 ADVISERS = frozenset({Role.ADVISER, Role.SIT_MANAGER})
 MANAGERS = frozenset({Role.SIT_MANAGER})
-
-
-@dataclass(frozen=True)
-class Move:
-    roles: frozenset
-    label: str
-    needs_comment: bool = False
-    needs_amount: bool = False
-    #: Checks the plan must pass; each returns the list of what is wrong (empty when fine).
-    guards: tuple = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,29 +117,113 @@ def missing_parts(plan) -> list[str]:
     return problems
 
 
+def report_missing_parts(report) -> list[str]:
+    """What a report needs before it can be submitted, each part named."""
+    problems = []
+    given = {mr.measure_id: mr for mr in report.measure_reports.all()}
+    valued = set(report.indicator_results.values_list("indicator_id", flat=True))
+    for measure in report.plan.measures.prefetch_related("indicators"):
+        row = given.get(measure.pk)
+        if row is None or not row.narrative:
+            problems.append(_("Measure « %(measure)s »: say what was done.")
+                            % {"measure": measure.title})
+        for indicator in measure.indicators.all():
+            if indicator.pk not in valued:
+                problems.append(_("Measure « %(measure)s »: give the value reached for "
+                                  "« %(indicator)s ».")
+                                % {"measure": measure.title, "indicator": indicator.name})
+    return problems
+
+
+def report_is_complete(report, now=None):
+    return report_missing_parts(report)
+
+
+# --------------------------------------------------------------------------------------------
+# What moves need, and what they set
+# --------------------------------------------------------------------------------------------
+
+COMMENT = comment_needed(_("A comment is required for this decision."))
+
+
+def parse_amount(value) -> Decimal | None:
+    """An amount as people type it (« 12 500,50 »); None when not given. Raises
+    ``InvalidOperation`` when it is not a number."""
+    if value in (None, ""):
+        return None
+    amount = Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def given_amount(attempt) -> Decimal | None:
+    """The amount of a move that needs one (checked by then), else None."""
+    return parse_amount(attempt.inputs.get("amount")) if attempt.move.needs_amount else None
+
+
+def _amount_problem(attempt):
+    plan = attempt.obj
+    try:
+        value = parse_amount(attempt.inputs.get("amount"))
+    except InvalidOperation:
+        return TransitionRefused(gettext("The amount must be a number."))
+    if value is None or value <= 0:
+        return TransitionRefused(gettext("Give the amount (more than 0 $)."),
+                                 code="amount_required")
+    if value > plan.call.program.max_amount:
+        return TransitionRefused(gettext("The amount exceeds the program’s maximum (%(max)s $).")
+                                 % {"max": plan.call.program.max_amount}, code="amount_too_high")
+    if value > plan.requested_total:
+        return TransitionRefused(gettext("The amount exceeds what the plan asks (%(asked)s $).")
+                                 % {"asked": plan.requested_total}, code="amount_too_high")
+    return None
+
+
+AMOUNT = Need("amount", _amount_problem)
+
+
+def _taken_for_review(attempt):
+    # The adviser who takes the plan reviews it (a SIT manager keeps the plan's adviser).
+    if attempt.obj.adviser_id is None or attempt.role == Role.ADVISER:
+        return {"adviser": attempt.actor}
+    return {}
+
+
+def _recommendation(attempt):
+    return {"recommended_amount": given_amount(attempt)}
+
+
+def _approval(attempt):
+    return {"approved_amount": given_amount(attempt), "decided_at": attempt.now}
+
+
 # --------------------------------------------------------------------------------------------
 # The plan's transition table
 # --------------------------------------------------------------------------------------------
 
+_SUBMITTED = stamp("submitted_at")
 _WITHDRAW = Move(PARTNER, _("Withdraw the plan"))
+_APPROVE = Move(MANAGERS, _("Approve"), needs=(AMOUNT,), effects=(_approval,))
+_REFUSE = Move(MANAGERS, _("Refuse"), needs=(COMMENT,), effects=(stamp("decided_at"),))
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.DRAFT, Status.SUBMITTED): Move(
-        PARTNER, _("Submit the plan"), guards=(call_is_open, plan_is_complete)),
-    (Status.SUBMITTED, Status.IN_REVIEW): Move(ADVISERS, _("Take it for review")),
+        PARTNER, _("Submit the plan"), guards=(call_is_open, plan_is_complete),
+        effects=(_SUBMITTED,)),
+    (Status.SUBMITTED, Status.IN_REVIEW): Move(
+        ADVISERS, _("Take it for review"), effects=(_taken_for_review,)),
     (Status.IN_REVIEW, Status.CHANGES_REQUESTED): Move(
-        ADVISERS, _("Request changes"), needs_comment=True),
+        ADVISERS, _("Request changes"), needs=(COMMENT,)),
     # A resubmission answers the adviser's request: the call may have closed since.
     (Status.CHANGES_REQUESTED, Status.SUBMITTED): Move(
-        PARTNER, _("Submit again"), guards=(plan_is_complete,)),
+        PARTNER, _("Submit again"), guards=(plan_is_complete,), effects=(_SUBMITTED,)),
     (Status.IN_REVIEW, Status.RECOMMENDED): Move(
-        ADVISERS, _("Recommend"), needs_amount=True),
+        ADVISERS, _("Recommend"), needs=(AMOUNT,), effects=(_recommendation,)),
     (Status.IN_REVIEW, Status.NOT_RECOMMENDED): Move(
-        ADVISERS, _("Do not recommend"), needs_comment=True),
-    (Status.RECOMMENDED, Status.APPROVED): Move(MANAGERS, _("Approve"), needs_amount=True),
-    (Status.RECOMMENDED, Status.REFUSED): Move(MANAGERS, _("Refuse"), needs_comment=True),
-    (Status.NOT_RECOMMENDED, Status.APPROVED): Move(MANAGERS, _("Approve"), needs_amount=True),
-    (Status.NOT_RECOMMENDED, Status.REFUSED): Move(MANAGERS, _("Refuse"), needs_comment=True),
+        ADVISERS, _("Do not recommend"), needs=(COMMENT,), effects=(_recommendation,)),
+    (Status.RECOMMENDED, Status.APPROVED): _APPROVE,
+    (Status.RECOMMENDED, Status.REFUSED): _REFUSE,
+    (Status.NOT_RECOMMENDED, Status.APPROVED): _APPROVE,
+    (Status.NOT_RECOMMENDED, Status.REFUSED): _REFUSE,
     (Status.APPROVED, Status.IN_PROGRESS): Move(
         ADVISERS, _("Start the follow-up"), guards=(final_report_scheduled,)),
     (Status.IN_PROGRESS, Status.CLOSED): Move(
@@ -163,34 +243,59 @@ EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
 DECISION_STATUSES = frozenset({Status.RECOMMENDED, Status.NOT_RECOMMENDED})
 
 
-def available_plan_moves(user, plan) -> list[tuple[str, Move]]:
-    """The moves ``user``'s role may make from the plan's current status (guards are checked
-    when the move is made, and name what is missing)."""
-    role = getattr(user, "role", None)
-    return [(to, move) for (frm, to), move in TRANSITIONS.items()
-            if frm == plan.status and role in move.roles]
+def _plan_event(attempt, update):
+    return PlanEvent.objects.create(plan=attempt.obj, amount=given_amount(attempt),
+                                    **attempt.history())
+
+
+PLAN_WORKFLOW = Workflow(
+    model=ActionPlan, statuses=Status, table=TRANSITIONS, record=_plan_event,
+    notify=tasks.notify_plan_event, context=set_actor,
+    not_allowed=_("You cannot move a plan from « %(from)s » to « %(to)s »."))
 
 
 # --------------------------------------------------------------------------------------------
 # The report's transition table
 # --------------------------------------------------------------------------------------------
 
+
+def _close_plan_after_final_report(attempt):
+    """Accepting the final report closes the plan, in the same transaction."""
+    report = attempt.obj
+    if report.kind == ReportKind.FINAL:
+        PLAN_WORKFLOW.apply(actor=attempt.actor, obj_id=report.plan_id, to=Status.CLOSED,
+                            now=attempt.now)
+
+
 REPORT_TRANSITIONS: dict[tuple[str, str], Move] = {
-    (ReportStatus.EXPECTED, ReportStatus.SUBMITTED): Move(PARTNER, _("Submit the report")),
+    (ReportStatus.EXPECTED, ReportStatus.SUBMITTED): Move(
+        PARTNER, _("Submit the report"), guards=(report_is_complete,), effects=(_SUBMITTED,)),
     (ReportStatus.CHANGES_REQUESTED, ReportStatus.SUBMITTED): Move(
-        PARTNER, _("Submit the report again")),
-    (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED): Move(ADVISERS, _("Accept the report")),
+        PARTNER, _("Submit the report again"), guards=(report_is_complete,),
+        effects=(_SUBMITTED,)),
+    (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED): Move(
+        ADVISERS, _("Accept the report"), effects=(stamp("accepted_at"),),
+        then=_close_plan_after_final_report),
     (ReportStatus.SUBMITTED, ReportStatus.CHANGES_REQUESTED): Move(
-        ADVISERS, _("Request changes"), needs_comment=True),
+        ADVISERS, _("Request changes"), needs=(COMMENT,)),
 }
 
 #: Report statuses in which the partner may edit the report.
 REPORT_EDITABLE_STATUSES = frozenset({ReportStatus.EXPECTED, ReportStatus.CHANGES_REQUESTED})
 
 
-def available_report_moves(user, report) -> list[tuple[str, Move]]:
-    role = getattr(user, "role", None)
-    if report.plan.status != Status.IN_PROGRESS:
-        return []
-    return [(to, move) for (frm, to), move in REPORT_TRANSITIONS.items()
-            if frm == report.status and role in move.roles]
+def _plan_in_follow_up(actor, report) -> bool:
+    """Reports move only while their plan is followed up (« in progress »)."""
+    return report.plan.status == Status.IN_PROGRESS
+
+
+def _report_event(attempt, update):
+    report = attempt.obj
+    return PlanEvent.objects.create(plan=report.plan, report=report, **attempt.history())
+
+
+REPORT_WORKFLOW = Workflow(
+    model=Report, statuses=ReportStatus, table=REPORT_TRANSITIONS, record=_report_event,
+    notify=tasks.notify_plan_event, context=set_actor, may_move=_plan_in_follow_up,
+    select_related=("plan",),
+    not_allowed=_("You cannot move this report from « %(from)s » to « %(to)s »."))

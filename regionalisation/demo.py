@@ -21,14 +21,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.services import user_create
-from antennes.models import Office, StaffAssignment
-from antennes.services import staff_assign
+from accounts.models import User
 from enterprises.models import Case, FrenchLevel, Sector, Topic
 from partners import services as partner_services
+from partners.demo import demo_adviser_for, demo_adviser_for_office, demo_partner_for
 from partners.models import Kind, NonProfitKind, Organisation
-from programs.demo import demo_adviser_for, demo_partner_for
 from regions.models import Municipality, Region
 
 from . import services
@@ -139,21 +136,6 @@ def demo_montreal_organisations(*, admin: User) -> list[Organisation]:
     return organisations
 
 
-def _adviser_for_office(office: Office, admin: User) -> User:
-    """An adviser of ``office`` (the one validating its opportunities): the demo adviser where
-    she works, else a placeholder account that cannot sign in (as in programs/demo.py)."""
-    assignment = (StaffAssignment.objects.filter(office=office, user__role=Role.ADVISER)
-                  .select_related("user").order_by("pk").first())
-    if assignment:
-        return assignment.user
-    email = f"conseil.{office.slug}@demo.portail.example"
-    user = User.objects.filter(email=email).first() or user_create(
-        email=email, role=Role.ADVISER, password=None, first_name="Conseiller",
-        last_name=f"{office.city} (fictif)", actor=admin)
-    staff_assign(user=user, office=office, actor=admin)
-    return user
-
-
 def _recruitment_case(enterprise: Organisation, adviser: User) -> Case | None:
     for case in Case.objects.for_user(adviser).filter(organisation=enterprise).order_by("pk"):
         if Topic.RECRUITMENT in (case.topics or []):
@@ -225,7 +207,7 @@ def _opportunity(*, enterprise, spec, index, place, rng, admin, referrers, today
                                                   **fields)
     if spec == "draft":
         return opportunity
-    validator = _adviser_for_office(opportunity.office, admin)
+    validator = demo_adviser_for_office(opportunity.office, admin)
     when = _aware(posted, 9)
 
     def move(actor, to, comment="", days=0, hour=10):

@@ -21,8 +21,9 @@ def _organisation(user):
 
 
 def is_employer(user, opportunity) -> bool:
-    organisation = _organisation(user)
-    return organisation is not None and organisation.pk == opportunity.enterprise_id
+    membership = getattr(user, "membership", None) if _role(user) == Role.PARTNER else None
+    organisation_id = getattr(membership, "organisation_id", None)
+    return organisation_id is not None and organisation_id == opportunity.enterprise_id
 
 
 def is_enterprise_user(user) -> bool:

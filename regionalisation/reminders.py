@@ -1,6 +1,6 @@
-"""The daily sweeps of regionalisation, run by ``enterprises.reminders.daily_sweep`` with the
-same reminder mechanism as cases (``enterprises.models.Reminder``, its natural key and
-"insert, and send only if the insert happened"):
+"""The daily sweeps of regionalisation, registered with the reminder engine
+(``notifications.reminders``: each reminder under its natural key, sent only if its insert
+happened), in this order:
 
 - opportunities past their expiry date are expired (a status move by the system, with its
   history row; moving an expired opportunity again does nothing);
@@ -15,54 +15,71 @@ same reminder mechanism as cases (``enterprises.models.Reminder``, its natural k
 
 from datetime import date, timedelta
 
+from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from enterprises.models import Reminder, ReminderSettings
-from enterprises.reminders import _chunks, _organisation_users, _send
+from notifications import reminders
+from notifications.models import ReminderSettings
 
 from .models import OUTCOME_MONTHS, Activity, Opportunity, OpportunityStatus
 from .services import opportunities_expire
 
 
+class ReminderKind(models.TextChoices):
+    OPPORTUNITY_EXPIRING = "opportunity_expiring", _("Regional opportunity expiring")
+    ACTIVITY_OUTCOMES_6 = "activity_outcomes_6", _("Activity outcomes due (6 months)")
+    ACTIVITY_OUTCOMES_12 = "activity_outcomes_12", _("Activity outcomes due (12 months)")
+
+
+#: The kind of the reminder of missing outcomes, by months after the activity.
+OUTCOME_REMINDER_KINDS = {6: ReminderKind.ACTIVITY_OUTCOMES_6,
+                          12: ReminderKind.ACTIVITY_OUTCOMES_12}
+
+reminders.kinds(ReminderKind)
+
+
+@reminders.sweep("opportunities_expired", order=50)
+def expire_opportunities(day: date) -> int:
+    """Expire the opportunities past their expiry date, before the reminders of those that
+    expire soon (a larger order)."""
+    return opportunities_expire(day=day)
+
+
+@reminders.sweep("opportunities_expiring", order=60)
 def sweep_expiring_opportunities(day: date) -> int:
     n = ReminderSettings.current().opportunity_expiry_days
     opportunities = Opportunity.objects.filter(
         status=OpportunityStatus.PUBLISHED, expires_on__gte=day,
         expires_on__lte=day + timedelta(days=n))
     sent = 0
-    for rows in _chunks(opportunities, ("pk", "expires_on", "enterprise_id", "title")):
-        users = _organisation_users(row[2] for row in rows)
+    for rows in reminders.chunks(opportunities, ("pk", "expires_on", "enterprise_id", "title")):
+        users = reminders.organisation_users(row[2] for row in rows)
         for pk, expires_on, enterprise_id, title in rows:
             for user in users[enterprise_id]:
-                sent += _send(recipient=user, kind=Reminder.Kind.OPPORTUNITY_EXPIRING,
-                              object_key=f"opportunity:{pk}", day=expires_on,
-                              notification_kind="reminder_opportunity_expiring",
-                              params={"opportunity": title, "due": expires_on.isoformat()},
-                              url=reverse("regionalisation:opportunity_detail", args=[pk]))
+                sent += reminders.send(
+                    recipient=user, kind=ReminderKind.OPPORTUNITY_EXPIRING,
+                    object_key=f"opportunity:{pk}", day=expires_on,
+                    notification_kind="reminder_opportunity_expiring",
+                    params={"opportunity": title, "due": expires_on.isoformat()},
+                    url=reverse("regionalisation:opportunity_detail", args=[pk]))
     return sent
 
 
+@reminders.sweep("activity_outcomes", order=70)
 def sweep_activity_outcomes(day: date) -> int:
     sent = 0
     for months in OUTCOME_MONTHS:
-        kind = (Reminder.Kind.ACTIVITY_OUTCOMES_6 if months == 6
-                else Reminder.Kind.ACTIVITY_OUTCOMES_12)
         activities = Activity.objects.outcomes_missing(months, day)
-        for rows in _chunks(activities, ("pk", "ends_on", "organisation_id", "title")):
-            users = _organisation_users(row[2] for row in rows)
+        for rows in reminders.chunks(activities, ("pk", "ends_on", "organisation_id", "title")):
+            users = reminders.organisation_users(row[2] for row in rows)
             for pk, ends_on, organisation_id, title in rows:
                 due_on = Activity(ends_on=ends_on).outcome_due_on(months)
                 for user in users[organisation_id]:
-                    sent += _send(recipient=user, kind=kind, object_key=f"activity:{pk}",
-                                  day=due_on, notification_kind="reminder_activity_outcomes",
-                                  params={"activity": title, "months": months,
-                                          "due": due_on.isoformat()},
-                                  url=reverse("regionalisation:activity_outcomes",
-                                              args=[pk, months]))
+                    sent += reminders.send(
+                        recipient=user, kind=OUTCOME_REMINDER_KINDS[months],
+                        object_key=f"activity:{pk}", day=due_on,
+                        notification_kind="reminder_activity_outcomes",
+                        params={"activity": title, "months": months, "due": due_on.isoformat()},
+                        url=reverse("regionalisation:activity_outcomes", args=[pk, months]))
     return sent
-
-
-def daily_sweep(day: date) -> dict:
-    return {"opportunities_expired": opportunities_expire(day=day),
-            "opportunities_expiring": sweep_expiring_opportunities(day),
-            "activity_outcomes": sweep_activity_outcomes(day)}

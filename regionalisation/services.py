@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from auditlog.context import set_actor
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from accounts.models import Role, User
 from antennes.services import office_for_location
 from enterprises.models import Case
 from partners.models import Kind, Organisation
+from portal.workflow import TransitionRefused, require
 from regions.models import Municipality, Region
 
 from . import permissions, tasks
@@ -36,12 +37,7 @@ from .models import (
     OpportunityReferral,
     OpportunityStatus,
 )
-from .workflow import TRANSITIONS, actor_role
-
-
-class TransitionRefused(ValidationError):
-    """A status move that is not allowed now; the message says why."""
-
+from .workflow import OPPORTUNITY_WORKFLOW
 
 #: How far ahead an opportunity may be posted.
 MAX_POSTING_DAYS = 365
@@ -53,18 +49,6 @@ OPPORTUNITY_FIELDS = (
 )
 ACTIVITY_FIELDS = ("kind", "title", "starts_on", "ends_on", "description", "participants",
                    "other_partners")
-
-
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
-
-
-def _status_label(value):
-    try:
-        return OpportunityStatus(value).label
-    except ValueError:
-        return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,7 +91,7 @@ def opportunity_create(*, actor: User, enterprise: Organisation, case: Case | No
     """A draft opportunity of ``enterprise``: by its own users, or by an adviser of its
     territory (possibly from one of its support cases). ``now`` (default: now) is its creation
     time and ``today`` the day its dates are checked against (default: the date of ``now``)."""
-    _require(permissions.can_create_opportunity(actor))
+    require(permissions.can_create_opportunity(actor))
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     if enterprise.kind != Kind.ENTERPRISE:
@@ -181,50 +165,8 @@ def opportunity_transition(*, actor: User | None, opportunity_id: int, to: str,
     it is (``actor=None`` is the daily sweep); write the history and notify after commit.
     Moving to the current status does nothing. ``today`` is the sweep's day (default: the
     date of ``now``)."""
-    now = now or timezone.now()
-    today = today or timezone.localdate(now)
-    comment = (comment or "").strip()
-    role = actor_role(actor)
-    with transaction.atomic(), set_actor(actor):
-        opportunity = _locked_opportunity(actor, opportunity_id)
-        if opportunity.status == to:
-            return opportunity
-        move = TRANSITIONS.get((opportunity.status, to))
-        if (move is None or role not in move.roles
-                or (role == Role.PARTNER and not permissions.is_employer(actor, opportunity))):
-            raise TransitionRefused(
-                _("You cannot move an opportunity from « %(from)s » to « %(to)s ».")
-                % {"from": opportunity.get_status_display(), "to": _status_label(to)},
-                code="not_allowed")
-        if move.needs_comment and not comment:
-            raise TransitionRefused(_("A comment is required for this step."),
-                                    code="comment_required")
-        if move.needs_future_expiry and opportunity.expires_on < today:
-            raise TransitionRefused(
-                _("The expiry date (%(date)s) has passed: change it first.")
-                % {"date": opportunity.expires_on.isoformat()}, code="expired")
-        if to == OpportunityStatus.EXPIRED and opportunity.expires_on >= today:
-            raise TransitionRefused(_("This opportunity has not reached its expiry date."),
-                                    code="not_expired")
-        update = {"status": to}
-        if to == OpportunityStatus.SUBMITTED:
-            update["submitted_at"] = now
-        elif to == OpportunityStatus.PUBLISHED:
-            update.update(published_at=now, validated_by=actor, closed_at=None)
-        elif to in (OpportunityStatus.FILLED, OpportunityStatus.EXPIRED,
-                    OpportunityStatus.WITHDRAWN):
-            update["closed_at"] = now
-        elif to == OpportunityStatus.DRAFT:
-            update.update(published_at=None, validated_by=None, closed_at=None)
-        from_status = opportunity.status
-        for name, value in update.items():
-            setattr(opportunity, name, value)
-        opportunity.save(update_fields=[*update, "updated_at"])
-        event = OpportunityEvent.objects.create(opportunity=opportunity,
-                                                from_status=from_status, to_status=to,
-                                                actor=actor, comment=comment, created_at=now)
-        tasks.notify_opportunity_event.delay_on_commit(event.pk)
-    return opportunity
+    return OPPORTUNITY_WORKFLOW.apply(actor=actor, obj_id=opportunity_id, to=to, now=now,
+                                      today=today, comment=comment)
 
 
 def opportunity_follow(*, actor: User, opportunity_id: int, follow: bool = True) -> bool:
@@ -441,7 +383,7 @@ def activity_create(*, actor: User, regions: Iterable[Region],
                     partner_enterprises: Iterable[Organisation] = (),
                     partner_municipalities: Iterable[Municipality] = (), **fields) -> Activity:
     """Record an activity of the actor's regionalisation organisation."""
-    _require(permissions.can_record_activity(actor))
+    require(permissions.can_record_activity(actor))
     unknown = set(fields) - set(ACTIVITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -465,7 +407,7 @@ def _locked_activity(actor, activity_id) -> Activity:
                 .filter(pk=activity_id).first())
     if activity is None:
         raise Activity.DoesNotExist
-    _require(permissions.can_change_activity(actor, activity))
+    require(permissions.can_change_activity(actor, activity))
     return activity
 
 

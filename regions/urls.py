@@ -1,5 +1,5 @@
-"""Cohort data: the regional dashboard (views/dashboard.py) and the administrators' import
-(views/cohort_import.py)."""
+"""Cohort data: the export of the dashboard's figures (views/dashboard.py; the page itself is
+``hub``'s) and the administrators' import (views/cohort_import.py)."""
 
 from django.urls import path, re_path
 
@@ -8,7 +8,6 @@ from .views import cohort_import, dashboard
 app_name = "regions"
 
 urlpatterns = [
-    path("", dashboard.cohort_dashboard, name="cohort_dashboard"),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", dashboard.cohort_export, name="cohort_export"),
     path("importer/", cohort_import.cohort_import, name="cohort_import"),
     re_path(r"^importer/modele\.(?P<fmt>csv|xlsx)$", cohort_import.cohort_template,

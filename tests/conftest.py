@@ -15,11 +15,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_reference_data", verbosity=0)
 
 
+def _flushes_the_database(item) -> bool:
+    database = item.get_closest_marker("django_db")
+    return (any(item.get_closest_marker(m) for m in ("browser", "worker"))
+            or bool(database and database.kwargs.get("transaction")))
+
+
 def pytest_collection_modifyitems(items):
     # Browser tests use a live server, whose transactional tests flush the database at the
     # end: run them last, after every test that relies on the loaded network.
-    # So do the tests that hand work to a real Celery worker.
-    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("browser", "worker")))
+    # So do the tests that hand work to a real Celery worker, and any other transactional test
+    # (the migration tests).
+    items.sort(key=_flushes_the_database)
 
 
 @pytest.fixture
@@ -30,6 +37,16 @@ def reloaded_network(transactional_db):
 
     if not Region.objects.exists():
         call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def sweep(django_capture_on_commit_callbacks):
+    """Run a reminder sweep (``sweep(function, day)``) and the emails its commits enqueue
+    (eager tasks)."""
+    def run(function, day):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(day)
+    return run
 
 
 @pytest.fixture

@@ -387,7 +387,7 @@ def test_case_lists_and_exports_hold_only_cases_in_scope(client, world, role, li
 def test_cohort_pages_are_for_staff_and_the_import_for_central_administrators(client, world,
                                                                                 role):
     client.force_login(world["users"][role])
-    dashboard = client.get(reverse("regions:cohort_dashboard"))
+    dashboard = client.get(reverse("cohort_dashboard"))
     coherence = client.get(reverse("programs:coherence"))
     upload = client.get(reverse("regions:cohort_import"))
     history = client.get(reverse("regions:cohort_import_history"))

@@ -21,6 +21,7 @@ from accounts.models import STAFF_ROLES, Role, User
 from partners.models import Kind, Organisation
 from portal.files import document_response
 from portal.pages import safe_next
+from portal.workflow import choice_label
 from regions.models import Municipality
 
 from .. import permissions, services, workflow
@@ -203,10 +204,7 @@ def _notes(user, case):
 def _status_label(value):
     if not value:
         return _("Request received")
-    try:
-        return CaseStatus(value).label
-    except ValueError:
-        return value
+    return choice_label(CaseStatus, value)
 
 
 def duration_text(delta) -> str:
@@ -238,7 +236,8 @@ def _moves(user, case):
     """The moves ``user`` may make now, with what each form needs."""
     moves, advisers = [], None
     enterprise = not _is_staff(user)
-    for to, move in workflow.available_case_moves(user, case):
+    for option in workflow.CASE_WORKFLOW.moves_for(user, case):
+        to, move = option.to, option.move
         item = {"to": to, "move": move, "danger": to == CaseStatus.CLOSED}
         if move.needs_adviser:
             if advisers is None:

@@ -13,25 +13,22 @@ queries, whatever the number of cases."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from partners.models import Kind
-from portal.exports import export_response
-from portal.pages import page_or_fragment, safe_next
-from portal.scoping import assignable_staff
+from portal.pages import page_or_fragment
+from portal.workspace import AssignTexts, Column, Workspace
 
 from .. import permissions, services
 from ..filters import CaseFilter
@@ -50,21 +47,16 @@ def _page_size():
     return getattr(settings, "CASE_LIST_PAGE_SIZE", 25)
 
 
-#: The list's columns: (ordering key or "" when the column does not sort, header).
-SORT_COLUMNS = [
-    ("enterprise", gettext_lazy("Enterprise")),
-    ("", gettext_lazy("Region and office")),
-    ("", gettext_lazy("Help wanted")),
-    ("status", gettext_lazy("Status")),
-    ("follow_up", gettext_lazy("Next follow-up")),
-    ("adviser", gettext_lazy("Adviser")),
-    ("opened", gettext_lazy("Opened on")),
-]
-
-
-def _filtered(request):
-    return CaseFilter(request.GET or None,
-                      queryset=Case.objects.for_user(request.user).for_list(), request=request)
+#: The list's columns (the key orders the list; "" when the column does not sort).
+COLUMNS = (
+    Column("enterprise", gettext_lazy("Enterprise")),
+    Column("", gettext_lazy("Region and office")),
+    Column("", gettext_lazy("Help wanted")),
+    Column("status", gettext_lazy("Status")),
+    Column("follow_up", gettext_lazy("Next follow-up")),
+    Column("adviser", gettext_lazy("Adviser")),
+    Column("opened", gettext_lazy("Opened on")),
+)
 
 
 def _labels(case):
@@ -124,37 +116,66 @@ def _sections(user, today):
     return sections
 
 
+class CaseWorkspace(Workspace):
+    """Every case of the territory: filters, sorting, export and bulk assignment, below the
+    adviser's own sections."""
+
+    url_name = "enterprises:case_list"
+    export_url_name = "enterprises:case_export"
+    assign_url_name = "enterprises:case_assign"
+    template = "enterprises/case_list.html"
+    filterset_class = CaseFilter
+    resource_class = CaseResource
+    export_basename = "cases"
+    page_size_setting = "CASE_LIST_PAGE_SIZE"
+    columns = COLUMNS
+    default_ordering = "-opened"
+    selection_field = "case"
+    assign_texts = AssignTexts(
+        legend=gettext_lazy("Assign the selected cases"),
+        to_me=gettext_lazy("Assign the selected cases to me"),
+        none_selected=gettext_lazy("Select at least one case to assign."),
+        refused=gettext_lazy("Cases can only be assigned to an adviser or a SIT manager of "
+                             "your territory."),
+        assigned=ngettext_lazy("%(count)d case was assigned to %(name)s.",
+                               "%(count)d cases were assigned to %(name)s.", "count"),
+        unchanged=gettext_lazy("No case was assigned: they were already assigned to %(name)s, "
+                               "closed or outside your territory."),
+    )
+
+    def may_view(self):
+        return permissions.can_view_cases(self.user)
+
+    def scope(self):
+        return Case.objects.for_user(self.user)
+
+    def list_queryset(self):
+        return self.scope().for_list()
+
+    def prepare_rows(self, rows):
+        for case in rows:
+            _labels(case)
+
+    def may_assign(self):
+        return permissions.can_assign_cases(self.user)
+
+    def assign_to(self, ids, adviser):
+        return services.cases_assign(actor=self.user, case_ids=ids, adviser=adviser)
+
+    def extra_context(self):
+        today = timezone.localdate()
+        context = {"today": today}
+        if not self.request.htmx:
+            context["sections"] = _sections(self.user, today)
+            context["can_view_late"] = permissions.can_view_late_cases(self.user)
+        return context
+
+
 @login_required
 def case_list(request):
-    user = request.user
-    if not permissions.can_view_cases(user):
+    if not permissions.can_view_cases(request.user):
         return _enterprise_case_list(request)
-    filterset = _filtered(request)
-    page = Paginator(filterset.qs, _page_size()).get_page(request.GET.get("page"))
-    for case in page.object_list:
-        _labels(case)
-    query = request.GET.copy()
-    query.pop("page", None)
-    without_ordering = query.copy()
-    without_ordering.pop("ordering", None)
-    can_assign = permissions.can_assign_cases(user)
-    today = timezone.localdate()
-    context = {
-        "filter": filterset,
-        "page": page,
-        "query": query.urlencode(),
-        "query_without_ordering": without_ordering.urlencode(),
-        "sort_columns": SORT_COLUMNS,
-        "current_ordering": request.GET.get("ordering") or "-opened",
-        "can_assign": can_assign,
-        "advisers": assignable_staff(user) if can_assign else [],
-        "here": request.get_full_path(),
-        "today": today,
-    }
-    if not request.htmx:
-        context["sections"] = _sections(user, today)
-        context["can_view_late"] = permissions.can_view_late_cases(user)
-    return page_or_fragment(request, "enterprises/case_list.html", "results", context)
+    return CaseWorkspace(request).list()
 
 
 def _enterprise_case_list(request):
@@ -180,51 +201,13 @@ def _enterprise_case_list(request):
 
 @login_required
 def case_export(request, fmt):
-    if not permissions.can_view_cases(request.user):
-        raise PermissionDenied
-    filterset = _filtered(request)
-    if filterset.is_bound and not filterset.is_valid():
-        # An export holds exactly the filtered rows: never a silently wider set.
-        return HttpResponseBadRequest(_("The filters are not valid."))
-    return export_response(CaseResource(), filterset.qs, fmt, "cases")
+    return CaseWorkspace(request).export(fmt)
 
 
 @login_required
 @require_POST
 def case_assign(request):
-    if not permissions.can_assign_cases(request.user):
-        raise PermissionDenied
-    target = safe_next(request, reverse("enterprises:case_list"))
-    ids = [pk for pk in request.POST.getlist("case") if pk.isdigit()]
-    if not ids:
-        messages.error(request, _("Select at least one case to assign."))
-        return redirect(target)
-    choice = "me" if request.POST.get("assign_to_me") else request.POST.get("adviser", "")
-    if choice == "me":
-        adviser = request.user
-    else:
-        adviser = (assignable_staff(request.user).filter(pk=choice).first()
-                   if choice.isdigit() else None)
-        if adviser is None:
-            messages.error(request, _("Cases can only be assigned to an adviser or a SIT "
-                                      "manager of your territory."))
-            return redirect(target)
-    try:
-        count = services.cases_assign(actor=request.user, case_ids=ids, adviser=adviser)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(target)
-    if count:
-        messages.success(request, ngettext(
-            "%(count)d case was assigned to %(name)s.",
-            "%(count)d cases were assigned to %(name)s.", count)
-            % {"count": count, "name": adviser})
-    else:
-        messages.info(request, _("No case was assigned: they were already assigned to "
-                                 "%(name)s, closed or outside your territory.")
-                      % {"name": adviser})
-    return redirect(target)
+    return CaseWorkspace(request).assign()
 
 
 @login_required

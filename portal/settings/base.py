@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "regionalisation",
     "notifications",
     "audit",
+    # Composes the domains (home pages, dashboard, demo, reference loading): last, on top.
+    "hub",
 ]
 
 MIDDLEWARE = [

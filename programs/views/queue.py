@@ -8,22 +8,17 @@ whatever the number of plans."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy, ngettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.exports import export_response
-from portal.pages import page_or_fragment, safe_next
-from portal.scoping import assignable_staff
+from portal.workspace import AssignTexts, Column, Workspace
 
 from .. import permissions, services
 from ..filters import PlanFilter, TotalsFilter
@@ -44,23 +39,18 @@ def _submitted_plans(user):
     return ActionPlan.objects.for_user(user).exclude(status=Status.DRAFT)
 
 
-def _filtered(request):
-    return PlanFilter(request.GET or None, queryset=_submitted_plans(request.user).for_list(),
-                      request=request)
-
-
-#: The queue's columns: (ordering key or "" when the column does not sort, header).
-SORT_COLUMNS = [
-    ("title", gettext_lazy("Action plan")),
-    ("organisation", gettext_lazy("Organisation")),
-    ("region", gettext_lazy("Region")),
-    ("", gettext_lazy("Serving office")),
-    ("", gettext_lazy("Program")),
-    ("status", gettext_lazy("Status")),
-    ("requested_total", gettext_lazy("Asked")),
-    ("", gettext_lazy("Adviser")),
-    ("submitted_at", gettext_lazy("Submitted on")),
-]
+#: The queue's columns (the key orders the list; "" when the column does not sort).
+COLUMNS = (
+    Column("title", gettext_lazy("Action plan")),
+    Column("organisation", gettext_lazy("Organisation")),
+    Column("region", gettext_lazy("Region")),
+    Column("", gettext_lazy("Serving office")),
+    Column("", gettext_lazy("Program")),
+    Column("status", gettext_lazy("Status")),
+    Column("requested_total", gettext_lazy("Asked"), numeric=True),
+    Column("", gettext_lazy("Adviser")),
+    Column("submitted_at", gettext_lazy("Submitted on")),
+)
 
 
 def _status_counts(user):
@@ -70,78 +60,66 @@ def _status_counts(user):
     return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
 
 
+class PlanQueue(Workspace):
+    """The territory's submitted plans: filters, sorting, export and bulk assignment."""
+
+    url_name = "programs:queue"
+    export_url_name = "programs:queue_export"
+    assign_url_name = "programs:queue_assign"
+    template = "programs/queue.html"
+    filterset_class = PlanFilter
+    resource_class = PlanResource
+    export_basename = "plans"
+    page_size_setting = "PLAN_QUEUE_PAGE_SIZE"
+    columns = COLUMNS
+    default_ordering = PlanFilter.DEFAULT_ORDERING
+    selection_field = "plan"
+    assign_texts = AssignTexts(
+        legend=gettext_lazy("Assign the selected plans"),
+        to_me=gettext_lazy("Assign the selected plans to me"),
+        none_selected=gettext_lazy("Select at least one plan to assign."),
+        refused=gettext_lazy("Plans can only be assigned to an adviser or a SIT manager of "
+                             "your territory."),
+        assigned=ngettext_lazy("%(count)d plan was assigned to %(name)s.",
+                               "%(count)d plans were assigned to %(name)s.", "count"),
+        unchanged=gettext_lazy("No plan was assigned: they were already assigned to %(name)s "
+                               "or are outside the territory."),
+    )
+
+    def may_view(self):
+        return permissions.can_view_queue(self.user)
+
+    def scope(self):
+        # Only plans the ministry sees in this queue: never a partner's draft.
+        return _submitted_plans(self.user)
+
+    def list_queryset(self):
+        return self.scope().for_list()
+
+    def may_assign(self):
+        return permissions.can_assign_plans(self.user)
+
+    def assign_to(self, ids, adviser):
+        return services.plans_assign(actor=self.user, plan_ids=ids, adviser=adviser)
+
+    def extra_context(self):
+        return {"status_counts": _status_counts(self.user)}
+
+
 @login_required
 def plan_queue(request):
-    _require_queue(request.user)
-    filterset = _filtered(request)
-    page = Paginator(filterset.qs, settings.PLAN_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    without_ordering = query.copy()
-    without_ordering.pop("ordering", None)
-    can_assign = permissions.can_assign_plans(request.user)
-    context = {
-        "filter": filterset,
-        "page": page,
-        "query": query.urlencode(),
-        "query_without_ordering": without_ordering.urlencode(),
-        "sort_columns": SORT_COLUMNS,
-        "current_ordering": request.GET.get("ordering") or PlanFilter.DEFAULT_ORDERING,
-        "can_assign": can_assign,
-        "advisers": assignable_staff(request.user) if can_assign else [],
-        "status_counts": _status_counts(request.user),
-        "here": request.get_full_path(),
-    }
-    return page_or_fragment(request, "programs/queue.html", "results", context)
+    return PlanQueue(request).list()
 
 
 @login_required
 def queue_export(request, fmt):
-    _require_queue(request.user)
-    filterset = _filtered(request)
-    if filterset.is_bound and not filterset.is_valid():
-        # An export holds exactly the filtered rows: never a silently wider set.
-        return HttpResponseBadRequest(_("The filters are not valid."))
-    return export_response(PlanResource(), filterset.qs, fmt, "plans")
+    return PlanQueue(request).export(fmt)
 
 
 @login_required
 @require_POST
 def queue_assign(request):
-    if not permissions.can_assign_plans(request.user):
-        raise PermissionDenied
-    target = safe_next(request, reverse("programs:queue"))
-    chosen = [pk for pk in request.POST.getlist("plan") if pk.isdigit()]
-    if not chosen:
-        messages.error(request, _("Select at least one plan to assign."))
-        return redirect(target)
-    # Only plans the ministry sees in this queue: never a partner's draft.
-    ids = list(_submitted_plans(request.user).filter(pk__in=chosen).values_list("pk", flat=True))
-    choice = "me" if request.POST.get("assign_to_me") else request.POST.get("adviser", "")
-    if choice == "me":
-        adviser = request.user
-    else:
-        adviser = (assignable_staff(request.user).filter(pk=choice).first()
-                   if choice.isdigit() else None)
-        if adviser is None:
-            messages.error(request, _("Plans can only be assigned to an adviser or a SIT manager "
-                                      "of your territory."))
-            return redirect(target)
-    try:
-        count = services.plans_assign(actor=request.user, plan_ids=ids, adviser=adviser)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect(target)
-    if count:
-        messages.success(request, ngettext(
-            "%(count)d plan was assigned to %(name)s.",
-            "%(count)d plans were assigned to %(name)s.", count)
-            % {"count": count, "name": adviser})
-    else:
-        messages.info(request, _("No plan was assigned: they were already assigned to %(name)s "
-                                 "or are outside the territory.") % {"name": adviser})
-    return redirect(target)
+    return PlanQueue(request).assign()
 
 
 def _money(field):

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..report_forms import PROGRESS_SLOTS, ReportForm, ReportScheduleForm
 from ..services import TransitionRefused
-from ..workflow import available_report_moves
+from ..workflow import REPORT_WORKFLOW
 
 REPORT_LIST_PAGE_SIZE = 25
 #: "Due soon" means due within this many days (today included).
@@ -234,8 +234,8 @@ def report_detail(request, pk, report_pk):
             return redirect("programs:report_detail", pk=plan.pk, report_pk=report.pk)
     elif form is not None and form.is_bound:
         error_summary = _error_summary(form)
-    moves = [(to, move) for to, move in available_report_moves(request.user, report)
-             if to != ReportStatus.SUBMITTED]  # the partner submits with the form
+    moves = [(option.to, option.move) for option in REPORT_WORKFLOW.moves_for(request.user, report)
+             if option.to != ReportStatus.SUBMITTED]  # the partner submits with the form
     events = (PlanEvent.objects.for_user(request.user).filter(report=report)
               .select_related("actor").order_by("created_at", "pk"))
     total_asked = sum((line.requested_amount for m in measures for line in m.budget_lines.all()),

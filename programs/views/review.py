@@ -68,7 +68,8 @@ def _comment_context(request, plan, comments, form=None, added=False):
 def _moves(user, plan):
     """The moves ``user`` may make now, with what each form needs."""
     moves = []
-    for to, move in workflow.available_plan_moves(user, plan):
+    for option in workflow.PLAN_WORKFLOW.moves_for(user, plan):
+        to, move = option.to, option.move
         amount = None
         if move.needs_amount:
             # The SIT manager starts from the adviser's recommendation; the adviser from what

@@ -14,21 +14,21 @@ The list runs a fixed number of queries whatever the number of activities (the p
 regions are prefetched); its export holds exactly the filtered rows.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partners.models import Organisation
-from portal.exports import export_response
-from portal.pages import page_or_fragment, paginate
+from portal.workspace import Column, Workspace
 from regions.models import Municipality
 
 from .. import permissions, services
@@ -55,15 +55,6 @@ PICKERS = {
     "municipalities": {"field": "partner_municipalities", "param": "municipality_q",
                        "find": find_municipalities, "label": municipality_choice_label},
 }
-
-
-def _page_size():
-    return getattr(settings, "ACTIVITY_LIST_PAGE_SIZE", 25)
-
-
-def _require_viewer(user):
-    if not permissions.can_view_activities(user):
-        raise PermissionDenied
 
 
 def _scoped(user):
@@ -96,40 +87,64 @@ def _outcome_states(activity, today):
     return states
 
 
-def _filtered(request, today):
-    return ActivityFilter(request.GET or None, queryset=_scoped(request.user),
-                          request=request, today=today)
+class ActivityWorkspace(Workspace):
+    """The activities of the user's scope: filters and export (no bulk assignment)."""
+
+    url_name = "regionalisation:activity_list"
+    export_url_name = "regionalisation:activity_export"
+    template = "regionalisation/activity_list.html"
+    filterset_class = ActivityFilter
+    resource_class = ActivityResource
+    export_basename = "activites"
+    page_size_setting = "ACTIVITY_LIST_PAGE_SIZE"
+
+    @cached_property
+    def today(self):
+        return timezone.localdate()
+
+    @property
+    def columns(self):
+        organisation = (Column("", gettext_lazy("Organisation")),) if self.show_organisation else ()
+        return (Column("", gettext_lazy("Activity")), *organisation,
+                Column("", gettext_lazy("Dates")), Column("", gettext_lazy("Regions promoted")),
+                Column("", gettext_lazy("Participants"), numeric=True),
+                Column("", gettext_lazy("Outcomes after 6 months")),
+                Column("", gettext_lazy("Outcomes after 12 months")))
+
+    @cached_property
+    def show_organisation(self):
+        return not permissions.is_regionalisation_user(self.user)
+
+    def may_view(self):
+        return permissions.can_view_activities(self.user)
+
+    def scope(self):
+        return _scoped(self.user)
+
+    def filterset_kwargs(self):
+        return {"today": self.today}
+
+    def export_queryset(self, queryset):
+        return _with_partners(queryset)
+
+    def prepare_rows(self, rows):
+        for activity in rows:
+            activity.outcome_states = _outcome_states(activity, self.today)
+
+    def extra_context(self):
+        return {"can_record": permissions.can_record_activity(self.user),
+                "show_organisation": self.show_organisation,
+                "today": self.today}
 
 
 @login_required
 def activity_list(request):
-    user = request.user
-    _require_viewer(user)
-    today = timezone.localdate()
-    filterset = _filtered(request, today)
-    page, query = paginate(request, filterset.qs, _page_size())
-    for activity in page.object_list:
-        activity.outcome_states = _outcome_states(activity, today)
-    context = {
-        "filter": filterset,
-        "page": page,
-        "query": query,
-        "can_record": permissions.can_record_activity(user),
-        "show_organisation": not permissions.is_regionalisation_user(user),
-        "today": today,
-    }
-    return page_or_fragment(request, "regionalisation/activity_list.html", "results", context)
+    return ActivityWorkspace(request).list()
 
 
 @login_required
 def activity_export(request, fmt):
-    _require_viewer(request.user)
-    filterset = _filtered(request, timezone.localdate())
-    if filterset.is_bound and not filterset.is_valid():
-        # An export holds exactly the filtered rows: never a silently wider set.
-        return HttpResponseBadRequest(_("The filters are not valid."))
-    return export_response(ActivityResource(), _with_partners(filterset.qs), fmt,
-                           "activites")
+    return ActivityWorkspace(request).export(fmt)
 
 
 def _get(user, pk, *, change=False):

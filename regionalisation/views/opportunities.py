@@ -11,25 +11,25 @@ list and the page run a fixed number of queries whatever the number of rows or e
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import STAFF_ROLES
 from enterprises.models import Case, Position
 from partners.models import Kind, Organisation
-from portal.exports import export_response
-from portal.pages import page_or_fragment, paginate
+from portal.workflow import choice_label
+from portal.workspace import Column, Workspace
 
 from .. import permissions, services
 from ..filters import OpportunityFilter
@@ -44,7 +44,7 @@ from ..forms import (
 )
 from ..models import Opportunity, OpportunityEvent, OpportunityStatus
 from ..resources import OpportunityResource
-from ..workflow import ADVISERS, available_opportunity_moves
+from ..workflow import ADVISERS, OPPORTUNITY_WORKFLOW
 
 #: The « expiring soon » shortcut of the ministry's list, in days.
 EXPIRING_SOON_DAYS = 14
@@ -52,10 +52,6 @@ EXPIRING_SOON_DAYS = 14
 JOB_FIELDS = ("enterprise", "title", "description", "positions", "noc_code", "sector",
               "french_level", "municipality", "start_date")
 AFTER_HELP_FIELDS = ("settlement_details", "expires_on")
-
-
-def _page_size():
-    return getattr(settings, "OPPORTUNITY_LIST_PAGE_SIZE", 25)
 
 
 def _is_staff(user) -> bool:
@@ -69,18 +65,6 @@ def _list_url(**params):
 def _detail_url(pk, anchor=""):
     return (reverse("regionalisation:opportunity_detail", args=[pk])
             + (f"#{anchor}" if anchor else ""))
-
-
-def _require_list_access(user):
-    if not permissions.can_view_opportunities(user):
-        raise PermissionDenied
-
-
-def _filtered(request):
-    queryset = (Opportunity.objects.for_user(request.user).for_list()
-                .with_referral_totals())
-    return OpportunityFilter(request.GET or None, queryset=queryset, request=request,
-                             staff=_is_staff(request.user))
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,35 +89,57 @@ def _shortcuts(user, today):
     ]
 
 
+class OpportunityWorkspace(Workspace):
+    """An employer's own opportunities, or those of the ministry's territory: filters and
+    export (an opportunity has no adviser: no bulk assignment)."""
+
+    url_name = "regionalisation:opportunity_list"
+    export_url_name = "regionalisation:opportunity_export"
+    template = "regionalisation/opportunity_list.html"
+    filterset_class = OpportunityFilter
+    resource_class = OpportunityResource
+    export_basename = "opportunities"
+    page_size_setting = "OPPORTUNITY_LIST_PAGE_SIZE"
+    columns = (
+        Column("", gettext_lazy("Job title")),
+        Column("", gettext_lazy("Municipality and region")),
+        Column("", gettext_lazy("Positions"), numeric=True),
+        Column("", gettext_lazy("Status")),
+        Column("", gettext_lazy("Expiry date")),
+        Column("", gettext_lazy("Candidates presented"), numeric=True),
+        Column("", gettext_lazy("Interviews"), numeric=True),
+        Column("", gettext_lazy("Hires"), numeric=True),
+    )
+
+    def may_view(self):
+        return permissions.can_view_opportunities(self.user)
+
+    def scope(self):
+        return Opportunity.objects.for_user(self.user)
+
+    def list_queryset(self):
+        return self.scope().for_list().with_referral_totals()
+
+    def filterset_kwargs(self):
+        return {"staff": _is_staff(self.user)}
+
+    def extra_context(self):
+        staff = _is_staff(self.user)
+        context = {"staff": staff, "today": timezone.localdate(),
+                   "can_create": permissions.can_create_opportunity(self.user)}
+        if staff and not self.request.htmx:
+            context["shortcuts"] = _shortcuts(self.user, context["today"])
+        return context
+
+
 @login_required
 def opportunity_list(request):
-    user = request.user
-    _require_list_access(user)
-    staff = _is_staff(user)
-    filterset = _filtered(request)
-    page, query = paginate(request, filterset.qs, _page_size())
-    context = {
-        "filter": filterset,
-        "page": page,
-        "query": query,
-        "staff": staff,
-        "today": timezone.localdate(),
-        "can_create": permissions.can_create_opportunity(user),
-    }
-    if staff and not request.htmx:
-        context["shortcuts"] = _shortcuts(user, context["today"])
-    return page_or_fragment(request, "regionalisation/opportunity_list.html", "results",
-                            context)
+    return OpportunityWorkspace(request).list()
 
 
 @login_required
 def opportunity_export(request, fmt):
-    _require_list_access(request.user)
-    filterset = _filtered(request)
-    if filterset.is_bound and not filterset.is_valid():
-        # An export holds exactly the filtered rows: never a silently wider set.
-        return HttpResponseBadRequest(_("The filters are not valid."))
-    return export_response(OpportunityResource(), filterset.qs, fmt, "opportunities")
+    return OpportunityWorkspace(request).export(fmt)
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,21 +282,14 @@ def opportunity_edit(request, pk):
 # --------------------------------------------------------------------------------------------
 
 
-def _status_label(value):
-    try:
-        return OpportunityStatus(value).label
-    except ValueError:
-        return value
-
-
 def _moves(user, opportunity, move_form=None):
     """The moves the user may make now, with the error of the one just refused."""
     failed = move_form.data.get("to") if move_form is not None else None
-    return [{"to": to, "move": move,
-             "danger": to == OpportunityStatus.WITHDRAWN,
-             "errors": move_form.errors.get("comment") if to == failed else None,
-             "comment": move_form.data.get("comment", "") if to == failed else ""}
-            for to, move in available_opportunity_moves(user, opportunity)]
+    return [{"to": option.to, "move": option.move,
+             "danger": option.to == OpportunityStatus.WITHDRAWN,
+             "errors": move_form.errors.get("comment") if option.to == failed else None,
+             "comment": move_form.data.get("comment", "") if option.to == failed else ""}
+            for option in OPPORTUNITY_WORKFLOW.moves_for(user, opportunity)]
 
 
 def _render_detail(request, pk, *, extend_form=None, move_form=None, status=200):
@@ -304,8 +303,8 @@ def _render_detail(request, pk, *, extend_form=None, move_form=None, status=200)
         events = list(OpportunityEvent.objects.filter(opportunity_id=opportunity.pk)
                       .select_related("actor").order_by("created_at", "pk"))
         for event in events:
-            event.from_label = _status_label(event.from_status)
-            event.to_label = _status_label(event.to_status)
+            event.from_label = choice_label(OpportunityStatus, event.from_status)
+            event.to_label = choice_label(OpportunityStatus, event.to_status)
     can_extend = manages and permissions.can_extend_opportunity(user, opportunity)
     context = {
         "opportunity": opportunity,

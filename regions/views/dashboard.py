@@ -1,8 +1,7 @@
-"""The regional dashboard (staff): two admission cohorts side by side, region by region, as a
-summary, a table, a bar chart and a tile map (all the same numbers), and its CSV/XLSX export.
-Next to them, the follow-up of regional opportunities and regionalisation activities of the
-current fiscal year (``regionalisation.followup``), region by region in the same order, with a
-link to its full page.
+"""The cohort part of the regional dashboard (staff): the form choosing two admission cohorts
+and a category, the figures it selects, and their CSV/XLSX export. The page itself, which adds
+the regionalisation follow-up next to the cohorts, composes two domains and lives at the top
+(``hub.views.cohort_dashboard``).
 
 Each page runs a fixed number of queries (the cohorts available, the regions, the statistics of
 the chosen cohorts), whatever the number of regions with data."""
@@ -12,18 +11,15 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.exports import export_response
-from regionalisation.followup import current_period, regional_followup
-from regionalisation.permissions import can_view_followup
 
 from ..dashboard import Cohort, available_cohorts, default_pair
 from ..dashboard import cohort_dashboard as compute
 from ..models import ImmigrationCategory
-from ..permissions import can_import_cohorts, can_view_cohort_dashboard
+from ..permissions import can_view_cohort_dashboard
 
 
 class DashboardForm(forms.Form):
@@ -44,12 +40,12 @@ class DashboardForm(forms.Form):
                 data["category"])
 
 
-def _require_dashboard(user):
+def require_dashboard(user):
     if not can_view_cohort_dashboard(user):
         raise PermissionDenied
 
 
-def _form_and_dashboard(request):
+def form_and_dashboard(request):
     """The form (the query string over the defaults: the two most recent cohorts, all
     categories) and, when it is valid, the dashboard."""
     cohorts = available_cohorts()
@@ -63,24 +59,6 @@ def _form_and_dashboard(request):
     if not form.is_valid():
         return form, None
     return form, compute(*form.chosen())
-
-
-@login_required
-def cohort_dashboard(request):
-    _require_dashboard(request.user)
-    form, dashboard = _form_and_dashboard(request)
-    followup = None
-    if can_view_followup(request.user):
-        followup = regional_followup(period=current_period())
-    return render(request, "regions/dashboard.html", {
-        "form": form,
-        "dashboard": dashboard,
-        "can_import": can_import_cohorts(request.user),
-        "query": request.GET.urlencode(),
-        # The regionalisation follow-up (current fiscal year, every region outside Montréal).
-        "followup": followup,
-        "funnel": followup.total.funnel if followup else None,
-    })
 
 
 def _cell(value):
@@ -124,8 +102,8 @@ class DashboardExport:
 
 @login_required
 def cohort_export(request, fmt):
-    _require_dashboard(request.user)
-    form, dashboard = _form_and_dashboard(request)
+    require_dashboard(request.user)
+    form, dashboard = form_and_dashboard(request)
     if dashboard is None:
         # An export holds exactly what the page shows: never a guess.
         return HttpResponseBadRequest(_("Choose two cohorts present in the data."))

@@ -18,7 +18,7 @@ from accounts.models import Role
 from enterprises import services
 from enterprises.models import OPEN_CASE_STATUSES, Case, CaseEvent, CaseStatus, Outcome
 from enterprises.services import TransitionRefused
-from enterprises.workflow import TRANSITIONS, available_case_moves
+from enterprises.workflow import CASE_WORKFLOW, TRANSITIONS
 from portal.business_days import add_business_days
 from tests.factories.accounts import StaffFactory
 from tests.factories.enterprises import CaseFactory, EnterpriseFactory
@@ -251,7 +251,7 @@ def test_every_case_move_is_made_or_refused_as_the_table_says(people, frm, kind)
 @pytest.mark.parametrize("frm", S.values)
 def test_the_buttons_offered_are_exactly_the_moves_allowed(people, frm, kind):
     case = case_in(frm, people)
-    offered = {to for to, _move in available_case_moves(people[kind], case)}
+    offered = {option.to for option in CASE_WORKFLOW.moves_for(people[kind], case)}
     assert offered == {to for (f, to), kinds in EXPECTED_MOVES.items()
                        if f == frm and kind in kinds}
 
@@ -259,7 +259,7 @@ def test_the_buttons_offered_are_exactly_the_moves_allowed(people, frm, kind):
 def test_an_anonymous_visitor_is_offered_no_move(people):
     from django.contrib.auth.models import AnonymousUser
 
-    assert available_case_moves(AnonymousUser(), case_in(S.WAITING, people)) == []
+    assert CASE_WORKFLOW.moves_for(AnonymousUser(), case_in(S.WAITING, people)) == []
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ run twice, or twice at once, sends each reminder once; a worker killed in the mi
 and restarted sends the rest and no duplicate; a rolled-back case change sends nothing."""
 
 import ast
+import json
 import os
 import re
 import signal
@@ -16,26 +17,24 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
-from enterprises.models import CaseEvent, CaseStatus, Reminder, ReminderSettings
+from enterprises.models import CaseEvent, CaseStatus
 from enterprises.services import case_transition
-from notifications.models import Notification
+from notifications.models import Notification, Reminder
 from tests.celery_worker import celery
 from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
 from tests.factories.enterprises import CaseFactory, EnterpriseFactory
+from tests.factories.notifications import reminder_settings
 from tests.factories.partners import PartnerUserFactory
 
 pytestmark = pytest.mark.worker
 
 #: A Wednesday; every case below is overdue by more than the escalation delay on that day.
 DAY = date(2025, 6, 11)
-SWEEP = "enterprises.tasks.daily_reminders"
-
-
-@pytest.fixture
-def worker_env(worker_env):
-    # Small, slow chunks: sweeps overlap, and a worker can be killed in the middle.
-    return {**worker_env, "REMINDER_SWEEP_CHUNK": "5", "REMINDER_SWEEP_PAUSE": "0.3"}
+SWEEP = "notifications.tasks.daily_reminders"
+#: Small, slow chunks (the task's own arguments): sweeps overlap, and a worker can be killed in
+#: the middle.
+SLOW = {"chunk": 5, "pause": 0.3}
 
 
 class Workers:
@@ -54,10 +53,10 @@ class Workers:
         self.started.append((process, log))
         return process, log
 
-    def call(self, task, *args):
-        arguments = "[" + ", ".join(f'"{a}"' for a in args) + "]"
-        subprocess.run(celery("call", task, "--args", arguments), env=self.env,
-                       cwd=settings.BASE_DIR, check=True, capture_output=True)
+    def call(self, task, *args, **kwargs):
+        subprocess.run(celery("call", task, "--args", json.dumps(args),
+                              "--kwargs", json.dumps(kwargs)),
+                       env=self.env, cwd=settings.BASE_DIR, check=True, capture_output=True)
 
     def logs(self):
         return "".join(log.read_text() for _process, log in self.started)
@@ -117,13 +116,23 @@ def _queue_idle():
     return broker.llen("celery") == 0
 
 
+def _in_a_pause_after(escalations):
+    """At least ``escalations`` escalations are committed, and the emails of every notification
+    committed are queued (the solo worker, busy with the sweep, takes none), no chunk being
+    committed meanwhile: the sweep is in its pause between chunks, not between a chunk's commit
+    and the enqueueing of its emails on commit (killing it there would lose them)."""
+    notified = Notification.objects.count()
+    if Reminder.objects.filter(kind="escalation").count() < escalations:
+        return False
+    queued = redis.Redis.from_url(settings.TEST_BROKER_URL).llen("celery")
+    return queued >= notified == Notification.objects.count()
+
+
 @pytest.fixture
 def late_cases(reloaded_network):
     """40 open cases of Trois-Rivières overdue by two weeks, and the SIT manager they
     escalate to (one reminder each); their adviser gets one follow-up digest."""
-    settings_row = ReminderSettings.current()
-    settings_row.escalation_business_days = 2
-    settings_row.save()
+    reminder_settings(escalation_business_days=2)
     tr = office("trois-rivieres")
     manager = StaffFactory(role="sit_manager", offices=[office("sherbrooke")])
     adviser = StaffFactory(role="adviser", offices=[tr])
@@ -147,8 +156,8 @@ def _assert_each_reminder_once(late_cases, tmp_path):
 def test_the_sweep_run_twice_and_twice_at_once_sends_each_reminder_once(late_cases, workers,
                                                                         tmp_path):
     # Two sweeps at once: both queued before a worker with two processes starts.
-    workers.call(SWEEP, DAY.isoformat())
-    workers.call(SWEEP, DAY.isoformat())
+    workers.call(SWEEP, DAY.isoformat(), **SLOW)
+    workers.call(SWEEP, DAY.isoformat(), **SLOW)
     workers.start("--pool=prefork", "--concurrency=2", "--prefetch-multiplier=1")
     _wait(lambda: len(_sweeps_done(workers)) == 2, "the two sweeps", workers)
     (start1, end1, process1, first), (start2, end2, process2, second) = sorted(
@@ -161,7 +170,7 @@ def test_the_sweep_run_twice_and_twice_at_once_sends_each_reminder_once(late_cas
     assert sum(r["escalations"] for r in parallel) == 40
     assert sum(r["follow_ups"] for r in parallel) == 1
     # Once more, after them: nothing new.
-    workers.call(SWEEP, DAY.isoformat())
+    workers.call(SWEEP, DAY.isoformat(), **SLOW)
     _wait(lambda: len(_sweeps_done(workers)) == 3, "the third sweep", workers)
     assert set(sorted(_sweeps_done(workers))[2][3].values()) == {0}
     _wait(lambda: _queue_idle() and len(_emails(tmp_path)) >= 41, "the emails", workers)
@@ -171,12 +180,11 @@ def test_the_sweep_run_twice_and_twice_at_once_sends_each_reminder_once(late_cas
 
 def test_a_worker_killed_in_the_middle_of_a_sweep_then_restarted_sends_the_rest_once(
         late_cases, workers, tmp_path):
-    workers.call(SWEEP, DAY.isoformat())
+    workers.call(SWEEP, DAY.isoformat(), **SLOW)
     # One message at a time (the sweep's): no email is prefetched and lost with the worker.
     worker, _log = workers.start("--pool=solo", "--prefetch-multiplier=1")
     # Kill it (no warm shutdown) once some chunks are committed, long before the end.
-    _wait(lambda: Reminder.objects.filter(kind="escalation").count() >= 10, "a few chunks",
-          workers)
+    _wait(lambda: _in_a_pause_after(10), "a few chunks", workers)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     sent_before = Reminder.objects.count()
@@ -186,7 +194,7 @@ def test_a_worker_killed_in_the_middle_of_a_sweep_then_restarted_sends_the_rest_
     assert Reminder.objects.filter(kind="escalation").count() % 5 == 0
 
     workers.start("--pool=solo")
-    workers.call(SWEEP, DAY.isoformat())
+    workers.call(SWEEP, DAY.isoformat(), **SLOW)
     _wait(lambda: len(_sweeps_done(workers)) == 1, "the sweep after the restart", workers)
     rest = _sweeps_done(workers)[0][3]
     assert rest["escalations"] + rest["follow_ups"] == 41 - sent_before

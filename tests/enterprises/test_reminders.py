@@ -7,14 +7,16 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from enterprises import reminders, tasks
-from enterprises.models import CaseStatus, Reminder, ReminderSettings
+from enterprises import reminders
+from enterprises.models import CaseStatus
+from notifications import reminders as engine
 from notifications import services as notification_services
-from notifications.models import EmailDigest, Notification, NotificationPreference
-from programs.models import ReportStatus
+from notifications import tasks
+from notifications.models import EmailDigest, Notification, NotificationPreference, Reminder
 from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
 from tests.factories.enterprises import CaseFactory, EnterpriseFactory
+from tests.factories.notifications import reminder_settings
 from tests.factories.partners import PartnerUserFactory
 from tests.factories.programs import ActionPlanFactory, ReportFactory
 
@@ -29,28 +31,12 @@ def enterprise(world):
     return EnterpriseFactory(organisation__office=office("trois-rivieres")).organisation
 
 
-@pytest.fixture
-def sweep(django_capture_on_commit_callbacks):
-    """Run a sweep and the emails its commits enqueue (eager tasks)."""
-    def run(function, day):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(day)
-    return run
-
-
 def _case(organisation, adviser=None, **fields):
     if fields.get("closed"):
         return CaseFactory(organisation=organisation, adviser=adviser, closed=True)
     values = {"status": CaseStatus.IN_PROGRESS if adviser else CaseStatus.NEW,
               "adviser": adviser, "next_follow_up": DAY}
     return CaseFactory(organisation=organisation, **{**values, **fields})
-
-
-def _settings(**values):
-    current = ReminderSettings.current()
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.save()
 
 
 def _message(notification):
@@ -101,8 +87,8 @@ def test_the_digest_is_sent_once_a_day(world, enterprise, sweep, mailoutbox):
 def test_no_digest_on_weekends_and_holidays(world, enterprise, sweep):
     _case(enterprise, world["users"]["adviser"], next_follow_up=date(2025, 6, 20))
     for day in (date(2025, 6, 21), date(2025, 6, 22), date(2025, 6, 24)):  # Sat, Sun, Fête nat.
-        assert sweep(reminders.daily_sweep, day)["follow_ups"] == 0
-    assert sweep(reminders.daily_sweep, date(2025, 6, 25))["follow_ups"] == 1
+        assert sweep(engine.daily_sweep, day)["follow_ups"] == 0
+    assert sweep(engine.daily_sweep, date(2025, 6, 25))["follow_ups"] == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +98,7 @@ def test_no_digest_on_weekends_and_holidays(world, enterprise, sweep):
 
 def test_escalation_skips_the_long_weekend_of_patriots_day(world, enterprise, sweep,
                                                            mailoutbox):
-    _settings(escalation_business_days=2)
+    reminder_settings(escalation_business_days=2)
     case = _case(enterprise, world["users"]["adviser"], next_follow_up=date(2025, 5, 15))  # Thu
     other_manager = StaffFactory(role="sit_manager", offices=[office("gatineau")])
 
@@ -139,7 +125,7 @@ def test_escalation_skips_the_long_weekend_of_patriots_day(world, enterprise, sw
 
 
 def test_a_sweep_that_missed_the_escalation_day_keys_it_on_that_day(world, enterprise, sweep):
-    _settings(escalation_business_days=2)
+    reminder_settings(escalation_business_days=2)
     _case(enterprise, world["users"]["adviser"], next_follow_up=date(2025, 5, 15))
     assert sweep(reminders.sweep_escalations, date(2025, 5, 24)) == 1  # a Saturday, late
     assert Reminder.objects.get().day == date(2025, 5, 21)
@@ -147,7 +133,7 @@ def test_a_sweep_that_missed_the_escalation_day_keys_it_on_that_day(world, enter
 
 
 def test_a_new_follow_up_date_escalates_again_when_it_is_missed(world, enterprise, sweep):
-    _settings(escalation_business_days=1)
+    reminder_settings(escalation_business_days=1)
     case = _case(enterprise, world["users"]["adviser"], next_follow_up=date(2025, 6, 2))
     assert sweep(reminders.sweep_escalations, date(2025, 6, 4)) == 1
     case.next_follow_up = date(2025, 6, 9)
@@ -159,7 +145,7 @@ def test_a_new_follow_up_date_escalates_again_when_it_is_missed(world, enterpris
 
 
 def test_closed_and_waiting_cases(world, enterprise, sweep):
-    _settings(escalation_business_days=1)
+    reminder_settings(escalation_business_days=1)
     _case(enterprise, world["users"]["adviser"], closed=True)
     _case(enterprise, world["users"]["adviser"], status=CaseStatus.WAITING,
           waiting_since=DAY - timedelta(days=1), next_follow_up=DAY - timedelta(days=14))
@@ -169,24 +155,24 @@ def test_closed_and_waiting_cases(world, enterprise, sweep):
 
 def test_a_change_of_the_escalation_delay_takes_effect_without_escalating_twice(
         world, enterprise, sweep):
-    _settings(escalation_business_days=5)
+    reminder_settings(escalation_business_days=5)
     _case(enterprise, world["users"]["adviser"], next_follow_up=date(2025, 6, 4))  # Wed
     assert sweep(reminders.sweep_escalations, date(2025, 6, 9)) == 0  # 3 business days late
-    _settings(escalation_business_days=2)
+    reminder_settings(escalation_business_days=2)
     assert sweep(reminders.sweep_escalations, date(2025, 6, 9)) == 1
-    _settings(escalation_business_days=1)  # another key day, but the same missed follow-up
+    reminder_settings(escalation_business_days=1)  # another key day, but the same missed follow-up
     assert sweep(reminders.sweep_escalations, date(2025, 6, 10)) == 0
     assert Reminder.objects.count() == 1
 
 
 # --------------------------------------------------------------------------------------------
-# Enterprises waiting, action-plan reports
+# Enterprises waiting
 # --------------------------------------------------------------------------------------------
 
 
 def test_an_enterprise_is_reminded_once_when_a_case_waited_on_it(world, enterprise, sweep,
                                                                  mailoutbox):
-    _settings(enterprise_waiting_days=7)
+    reminder_settings(enterprise_waiting_days=7)
     users = [PartnerUserFactory(organisation=enterprise) for _ in range(2)]
     since = DAY - timedelta(days=7)
     case = _case(enterprise, world["users"]["adviser"], status=CaseStatus.WAITING,
@@ -210,8 +196,13 @@ def test_a_shorter_waiting_delay_takes_effect(world, enterprise, sweep):
     _case(enterprise, world["users"]["adviser"], status=CaseStatus.WAITING,
           waiting_since=DAY - timedelta(days=3), next_follow_up=DAY + timedelta(days=5))
     assert sweep(reminders.sweep_waiting_enterprises, DAY) == 0
-    _settings(enterprise_waiting_days=3)
+    reminder_settings(enterprise_waiting_days=3)
     assert sweep(reminders.sweep_waiting_enterprises, DAY) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# The daily sweep of every domain (notifications.reminders) and its task
+# --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -219,43 +210,8 @@ def plan(world):
     return ActionPlanFactory(organisation=world["orgs"]["tr"], adviser=world["users"]["adviser"])
 
 
-def test_reports_due_soon_and_late_remind_the_partner_and_the_adviser_once(world, plan, sweep,
-                                                                           mailoutbox):
-    _settings(report_due_days=14)
-    due = ReportFactory(plan=plan, kind="progress", due_on=DAY + timedelta(days=10))
-    ReportFactory(plan=plan, kind="progress", due_on=DAY + timedelta(days=40))  # too far ahead
-    late = ReportFactory(plan=plan, kind="final", due_on=DAY - timedelta(days=1))
-    ReportFactory(plan=plan, kind="progress", due_on=DAY - timedelta(days=2),
-                  status=ReportStatus.SUBMITTED)  # not owed
-    partner, adviser = world["users"]["partner"], world["users"]["adviser"]
-
-    assert sweep(reminders.sweep_reports, DAY) == {"reports_due": 2, "reports_late": 2}
-    assert set(Reminder.objects.values_list("recipient", "kind", "object_key", "day")) == {
-        (partner.pk, "report_due", f"report:{due.pk}", DAY - timedelta(days=4)),
-        (adviser.pk, "report_due", f"report:{due.pk}", DAY - timedelta(days=4)),
-        (partner.pk, "report_late", f"report:{late.pk}", DAY),
-        (adviser.pk, "report_late", f"report:{late.pk}", DAY),
-    }
-    assert not Notification.objects.exclude(recipient__in=[partner, adviser])
-    assert len(mailoutbox) == 4
-    assert sweep(reminders.sweep_reports, DAY + timedelta(days=1)) == {"reports_due": 0,
-                                                                      "reports_late": 0}
-    # The due report becomes late: one more reminder each.
-    after = due.due_on + timedelta(days=1)
-    assert sweep(reminders.sweep_reports, after) == {"reports_due": 0, "reports_late": 2}
-    with translation.override("en"):
-        texts = {n.message for n in Notification.objects.filter(recipient=partner)}
-    assert f"Final report of the plan « {plan.title} » ({plan.organisation.name}) is late: it " \
-           "was due on 10 June 2025." in texts
-
-
-# --------------------------------------------------------------------------------------------
-# The daily sweep and its task
-# --------------------------------------------------------------------------------------------
-
-
 def _everything(world, enterprise, plan):
-    _settings(escalation_business_days=2, enterprise_waiting_days=7, report_due_days=14)
+    reminder_settings(escalation_business_days=2, enterprise_waiting_days=7, report_due_days=14)
     PartnerUserFactory(organisation=enterprise)
     adviser = world["users"]["adviser"]
     _case(enterprise, adviser)
@@ -268,13 +224,13 @@ def _everything(world, enterprise, plan):
 def test_the_daily_sweep_run_twice_sends_nothing_new(world, enterprise, plan, sweep,
                                                      mailoutbox):
     _everything(world, enterprise, plan)
-    first = sweep(reminders.daily_sweep, DAY)
+    first = sweep(engine.daily_sweep, DAY)
     assert first == {"follow_ups": 1, "escalations": 1, "waiting": 1, "reports_due": 2,
                      "reports_late": 0, "opportunities_expired": 0,
                      "opportunities_expiring": 0, "activity_outcomes": 0}
     counts = (Reminder.objects.count(), Notification.objects.count(), len(mailoutbox))
     assert counts == (5, 5, 5)
-    assert set(sweep(reminders.daily_sweep, DAY).values()) == {0}
+    assert set(sweep(engine.daily_sweep, DAY).values()) == {0}
     assert (Reminder.objects.count(), Notification.objects.count(), len(mailoutbox)) == counts
 
 
@@ -285,7 +241,7 @@ def test_the_task_sweeps_the_given_day_or_today_in_montreal(world, enterprise, p
     with django_capture_on_commit_callbacks(execute=True):
         result = tasks.daily_reminders.delay(DAY.isoformat()).get()
     assert result["escalations"] == 1
-    monkeypatch.setattr(reminders, "today_in_montreal", lambda: DAY)
+    monkeypatch.setattr(engine, "today_in_montreal", lambda: DAY)
     assert set(tasks.daily_reminders.delay().get().values()) == {0}
 
 
@@ -297,7 +253,7 @@ def test_today_in_montreal_is_not_the_utc_date(settings):
     # 1:30 UTC on 12 June is still the evening of 11 June in Montreal.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "now", lambda: datetime(2025, 6, 12, 1, 30, tzinfo=UTC))
-        assert reminders.today_in_montreal() == date(2025, 6, 11)
+        assert engine.today_in_montreal() == date(2025, 6, 11)
 
 
 def test_the_beat_schedule_runs_in_montreal_time():
@@ -305,7 +261,7 @@ def test_the_beat_schedule_runs_in_montreal_time():
 
     assert app.conf.timezone == "America/Montreal"
     schedule = app.conf.beat_schedule
-    assert schedule["daily-reminders"]["task"] == "enterprises.tasks.daily_reminders"
+    assert schedule["daily-reminders"]["task"] == "notifications.tasks.daily_reminders"
     assert schedule["daily-reminders"]["schedule"].hour == {6}
     assert schedule["daily-email-digests"]["task"] == "notifications.tasks.send_email_digests"
     assert schedule["daily-email-digests"]["schedule"].hour == {7}
@@ -326,7 +282,7 @@ def test_daily_mode_sends_no_immediate_email_and_one_digest(world, enterprise, p
     _everything(world, enterprise, plan)
     adviser = world["users"]["adviser"]
     _prefer(adviser, "daily")
-    sweep(reminders.daily_sweep, DAY)
+    sweep(engine.daily_sweep, DAY)
     assert adviser.email not in [m.to[0] for m in mailoutbox]
     assert Notification.objects.filter(recipient=adviser).count() == 2  # digest + report due
     before = len(mailoutbox)
@@ -365,11 +321,11 @@ def test_off_mode_sends_no_email_at_all(world, enterprise, sweep, mailoutbox):
 
 
 def test_a_muted_kind_is_not_emailed_but_still_shown(world, enterprise, sweep, mailoutbox):
-    _settings(escalation_business_days=1)
+    reminder_settings(escalation_business_days=1)
     manager = world["users"]["sit_manager"]
     _prefer(manager, "immediate", muted=["reminder_escalation"])
     _case(enterprise, manager, next_follow_up=DAY - timedelta(days=7))
-    assert sweep(reminders.daily_sweep, DAY)["escalations"] == 1
+    assert sweep(engine.daily_sweep, DAY)["escalations"] == 1
     assert {n.kind for n in Notification.objects.filter(recipient=manager)} == {
         "reminder_follow_ups", "reminder_escalation"}
     email, = mailoutbox  # the digest of follow-ups only

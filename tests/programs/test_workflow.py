@@ -26,7 +26,7 @@ from programs.models import (
     Status,
 )
 from programs.services import TransitionRefused
-from programs.workflow import REPORT_TRANSITIONS, TRANSITIONS, available_plan_moves
+from programs.workflow import PLAN_WORKFLOW, REPORT_TRANSITIONS, TRANSITIONS
 from tests.factories.partners import OrganisationFactory
 from tests.factories.programs import (
     ActionPlanFactory,
@@ -264,7 +264,7 @@ def test_every_plan_move_is_made_or_refused_as_the_table_says(world, frm, kind):
 @pytest.mark.parametrize("frm", Status.values)
 def test_the_buttons_offered_are_exactly_the_moves_allowed(world, frm, kind):
     plan = plan_in(frm, world)
-    offered = {to for to, _move in available_plan_moves(world["users"][ACTORS[kind]], plan)}
+    offered = {option.to for option in PLAN_WORKFLOW.moves_for(world["users"][ACTORS[kind]], plan)}
     assert offered == {to for (f, to), kinds in EXPECTED_MOVES.items()
                        if f == frm and kind in kinds}
 

@@ -403,7 +403,7 @@ def _queries(client, url, params=None):
 
 
 @pytest.mark.parametrize("url", [FOLLOWUP, export_url("csv"),
-                                 reverse("regions:cohort_dashboard")])
+                                 reverse("cohort_dashboard")])
 def test_the_same_queries_for_5_and_100_opportunities(client, world, fy, url):
     client.force_login(world["users"]["adviser"])
     _grow(5, fy)

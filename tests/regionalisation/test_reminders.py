@@ -1,4 +1,4 @@
-"""The regionalisation part of the daily sweep (``enterprises.reminders.daily_sweep``):
+"""The regionalisation part of the daily sweep (``notifications.reminders.daily_sweep``):
 opportunities expire the day after their expiry date; employers are reminded before that, once
 per expiry date; organisations are reminded once when an activity's 6- or 12-month outcomes
 are due and missing. Same mechanism as cases: ``Reminder`` rows under a natural key, sent only
@@ -10,15 +10,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from enterprises import reminders
-from enterprises.models import Reminder, ReminderSettings
-from notifications.models import Notification
+from notifications import reminders
+from notifications.models import Notification, Reminder, ReminderSettings
 from regionalisation import services
 from regionalisation.models import Activity, OpportunityEvent, OpportunityStatus
-from regionalisation.reminders import sweep_activity_outcomes, sweep_expiring_opportunities
+from regionalisation.reminders import (
+    ReminderKind,
+    sweep_activity_outcomes,
+    sweep_expiring_opportunities,
+)
 from regions.models import Region
 from tests.factories.antennes import office
 from tests.factories.enterprises import EnterpriseFactory
+from tests.factories.notifications import reminder_settings
 from tests.factories.partners import PartnerUserFactory
 from tests.factories.regionalisation import (
     ActivityFactory,
@@ -31,16 +35,7 @@ pytestmark = pytest.mark.django_db
 S = OpportunityStatus
 #: A Wednesday of no particular kind.
 DAY = date(2025, 6, 11)
-EXPIRING = Reminder.Kind.OPPORTUNITY_EXPIRING
-
-
-@pytest.fixture
-def sweep(django_capture_on_commit_callbacks):
-    """Run a sweep and the emails its commits enqueue (eager tasks)."""
-    def run(function, day):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(day)
-    return run
+EXPIRING = ReminderKind.OPPORTUNITY_EXPIRING
 
 
 @pytest.fixture
@@ -59,13 +54,6 @@ def published(enterprise, expires_on, **kwargs):
               "published_at": timezone.now() - timedelta(days=20)}
     values.update(kwargs)
     return OpportunityFactory(**values)
-
-
-def _settings(**values):
-    current = ReminderSettings.current()
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.save()
 
 
 def _message(notification):
@@ -179,12 +167,12 @@ def test_a_sweep_that_starts_late_in_the_week_still_reminds_once(enterprise, emp
 
 
 def test_the_delay_is_the_one_the_administrator_set(enterprise, employers, sweep):
-    _settings(opportunity_expiry_days=3)
+    reminder_settings(opportunity_expiry_days=3)
     opportunity = published(enterprise, DAY + timedelta(days=4))
     assert sweep(sweep_expiring_opportunities, DAY) == 0
     assert sweep(sweep_expiring_opportunities, DAY + timedelta(days=1)) == 2
     # A longer delay set afterwards does not remind of the same date again.
-    _settings(opportunity_expiry_days=14)
+    reminder_settings(opportunity_expiry_days=14)
     assert sweep(sweep_expiring_opportunities, DAY + timedelta(days=2)) == 0
     assert {row[2:] for row in keys()} == {(f"opportunity:{opportunity.pk}",
                                             DAY + timedelta(days=4))}
@@ -258,7 +246,7 @@ def activity(organisation, ends_on, regions=None, **kwargs):
 
 
 def outcome_keys(months):
-    kind = Reminder.Kind.ACTIVITY_OUTCOMES_6 if months == 6 else Reminder.Kind.ACTIVITY_OUTCOMES_12
+    kind = ReminderKind.ACTIVITY_OUTCOMES_6 if months == 6 else ReminderKind.ACTIVITY_OUTCOMES_12
     return keys(kind)
 
 
@@ -271,7 +259,7 @@ def test_missing_six_month_outcomes_remind_the_organisation_once_from_the_due_da
         assert sweep(reminders.daily_sweep, day)["activity_outcomes"] == 0, day
     assert sweep(reminders.daily_sweep, due)["activity_outcomes"] == 2
     assert outcome_keys(6) == sorted(
-        (user.pk, Reminder.Kind.ACTIVITY_OUTCOMES_6, f"activity:{held.pk}", due)
+        (user.pk, ReminderKind.ACTIVITY_OUTCOMES_6, f"activity:{held.pk}", due)
         for user in members)
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in members)
     notification = Notification.objects.get(recipient=members[0])
@@ -310,7 +298,7 @@ def test_the_twelve_month_reminder_follows_the_same_rule(organisation, members, 
     assert sweep(sweep_activity_outcomes, date(2025, 6, 10)) == 0
     assert sweep(sweep_activity_outcomes, date(2025, 6, 11)) == 2
     assert outcome_keys(12) == sorted(
-        (user.pk, Reminder.Kind.ACTIVITY_OUTCOMES_12, f"activity:{held.pk}", date(2025, 6, 11))
+        (user.pk, ReminderKind.ACTIVITY_OUTCOMES_12, f"activity:{held.pk}", date(2025, 6, 11))
         for user in members)
     assert outcome_keys(6) == []
     notification = Notification.objects.filter(recipient=members[0]).get()
@@ -328,8 +316,8 @@ def test_both_reminders_when_nothing_was_ever_recorded(organisation, members, sw
     # The sweep was not running six months after: the 6-month reminder keeps its due date.
     assert sweep(sweep_activity_outcomes, date(2025, 6, 11)) == 4
     assert {row[1:] for row in keys()} == {
-        (Reminder.Kind.ACTIVITY_OUTCOMES_6, f"activity:{held.pk}", date(2024, 12, 11)),
-        (Reminder.Kind.ACTIVITY_OUTCOMES_12, f"activity:{held.pk}", date(2025, 6, 11))}
+        (ReminderKind.ACTIVITY_OUTCOMES_6, f"activity:{held.pk}", date(2024, 12, 11)),
+        (ReminderKind.ACTIVITY_OUTCOMES_12, f"activity:{held.pk}", date(2025, 6, 11))}
 
 
 @pytest.mark.parametrize("ends_on,due", [

@@ -29,9 +29,9 @@ from regionalisation.services import TransitionRefused
 from regionalisation.workflow import (
     EDITABLE_STATUSES,
     EXTENDABLE_STATUSES,
+    OPPORTUNITY_WORKFLOW,
     SYSTEM,
     TRANSITIONS,
-    available_opportunity_moves,
 )
 from tests.factories.antennes import office
 from tests.factories.enterprises import EnterpriseFactory
@@ -297,21 +297,21 @@ def test_every_opportunity_move_is_made_or_refused_as_the_table_says(people, frm
 @pytest.mark.parametrize("frm", S.values)
 def test_the_buttons_offered_are_exactly_the_moves_allowed(people, frm, kind):
     opportunity = opportunity_in(frm, people)
-    offered = {to for to, _move in available_opportunity_moves(people[kind], opportunity)}
+    offered = {option.to for option in OPPORTUNITY_WORKFLOW.moves_for(people[kind], opportunity)}
     assert offered == {to for (f, to), kinds in EXPECTED_MOVES.items()
                        if f == frm and kind in kinds}
 
 
 @pytest.mark.parametrize("frm", S.values)
 def test_the_sweep_is_offered_no_button(people, frm):
-    assert available_opportunity_moves(None, opportunity_in(frm, people)) == []
+    assert OPPORTUNITY_WORKFLOW.moves_for(None, opportunity_in(frm, people)) == []
 
 
 def test_an_anonymous_visitor_is_offered_no_move(people):
     from django.contrib.auth.models import AnonymousUser
 
-    assert available_opportunity_moves(AnonymousUser(), opportunity_in(S.SUBMITTED,
-                                                                       people)) == []
+    assert OPPORTUNITY_WORKFLOW.moves_for(AnonymousUser(), opportunity_in(S.SUBMITTED,
+                                                                          people)) == []
 
 
 def test_an_inactive_adviser_finds_nothing_to_move(people):

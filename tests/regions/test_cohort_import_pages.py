@@ -100,10 +100,10 @@ def test_the_administrator_sees_the_upload_form_the_template_links_and_the_colum
 def test_the_staff_menu_leads_to_the_cohort_data(client, world):
     client.force_login(world["users"]["adviser"])
     html = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("regions:cohort_dashboard")}"' in html
+    assert f'href="{reverse("cohort_dashboard")}"' in html
     client.force_login(world["users"]["partner"])
     html = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("regions:cohort_dashboard")}"' not in html
+    assert f'href="{reverse("cohort_dashboard")}"' not in html
 
 
 # --- Upload, preview, confirm ---------------------------------------------------------------
@@ -137,7 +137,7 @@ def test_a_good_file_is_previewed_then_imported_on_confirmation(client, world):
                                                      args=[cohort_import.pk])
     html = response.content.decode()
     assert "The file was imported" in html
-    assert reverse("regions:cohort_dashboard") in html
+    assert reverse("cohort_dashboard") in html
     assert "Confirm the import" not in html
     rows = {(s.region.code, s.category): (s.admitted, s.present)
             for s in CohortStatistic.objects.select_related("region")}
@@ -277,4 +277,4 @@ def test_the_progress_fragment_shows_the_rows_done_and_polls_until_the_import_en
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in fragment
     assert "The file was imported" in fragment
-    assert reverse("regions:cohort_dashboard") in fragment
+    assert reverse("cohort_dashboard") in fragment

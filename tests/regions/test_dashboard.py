@@ -17,7 +17,7 @@ from regions.models import CohortStatistic, Region
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = reverse("regions:cohort_dashboard")
+DASHBOARD = reverse("cohort_dashboard")
 A = Cohort(2001, 2005, 2006)
 B = Cohort(2011, 2015, 2016)
 D = Decimal

@@ -1,0 +1,29 @@
+"""The texts of support cases', join requests' and follow-up notifications
+(``notifications.messages``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from notifications.messages import group, register
+
+from .models import CaseStatus
+
+group("cases", _("Support cases"), position=20)
+
+CASE = {"from": CaseStatus, "to": CaseStatus}
+
+register("case_status", _("Support case %(case)s (%(organisation)s): %(from)s → %(to)s."),
+         group="cases", labels=CASE)
+register("case_note", _("New shared note on support case %(case)s (%(organisation)s)."),
+         group="cases", labels=CASE)
+# Join requests and their answers are always emailed (no group).
+register("join_request", _("%(person)s asks to join the enterprise « %(organisation)s »."))
+register("join_accepted", _("You now belong to the enterprise « %(organisation)s » in the "
+                            "portal."))
+register("join_declined", _("Your request to join the enterprise « %(organisation)s » was "
+                            "declined."))
+register("reminder_follow_ups", _("Your follow-ups: %(due_today)s due today, %(overdue)s "
+                                  "overdue."), group="reminders")
+register("reminder_escalation", _("Support case %(case)s (%(organisation)s) is overdue: its "
+                                  "follow-up was due on %(due)s."), group="escalations")
+register("reminder_waiting", _("Support case %(case)s (%(organisation)s) has been waiting for "
+                               "your reply since %(since)s."), group="reminders")

@@ -1,0 +1,26 @@
+"""The texts of action plans' and reports' notifications (``notifications.messages``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from notifications.messages import group, register
+
+from .models import ReportKind, ReportStatus, Status
+
+group("plans", _("Action plans and their reports"), position=10)
+
+PLAN = {"from": Status, "to": Status, "report": ReportKind}
+REPORT = {"from": ReportStatus, "to": ReportStatus, "report": ReportKind}
+
+register("plan_status", _("Action plan « %(plan)s » (%(organisation)s): %(from)s → %(to)s."),
+         group="plans", labels=PLAN)
+register("plan_comment", _("New message on the action plan « %(plan)s » (%(organisation)s)."),
+         group="plans", labels=PLAN)
+register("plan_assigned", _("The action plan « %(plan)s » (%(organisation)s) was assigned to "
+                            "you."), group="plans", labels=PLAN)
+register("report_status", _("%(report)s of the plan « %(plan)s » (%(organisation)s): "
+                            "%(from)s → %(to)s."), group="plans", labels=REPORT)
+register("reminder_report_due", _("%(report)s of the plan « %(plan)s » (%(organisation)s) is "
+                                  "due on %(due)s."), group="reminders", labels=REPORT)
+register("reminder_report_late", _("%(report)s of the plan « %(plan)s » (%(organisation)s) is "
+                                   "late: it was due on %(due)s."),
+         group="reminders", labels=REPORT)
