@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from . import views
+from .views import dashboard, home
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("cohortes/", views.cohort_dashboard, name="cohort_dashboard"),
+    path("", home.home, name="home"),
+    path("cohortes/", dashboard.cohort_dashboard, name="cohort_dashboard"),
 ]

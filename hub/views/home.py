@@ -1,6 +1,4 @@
-"""The pages that compose several domains: each role's home page and the regional dashboard
-(cohort figures from ``regions`` next to the regionalisation follow-up). Only this app may
-import every domain; nothing imports it."""
+"""Each role's home page: what the person has to do today, across the domains."""
 
 from datetime import timedelta
 
@@ -17,7 +15,6 @@ from portal.scoping import visible_offices
 from programs.models import OWED_REPORT_STATUSES, ActionPlan, Report, ReportStatus, Status
 from programs.workflow import DECISION_STATUSES
 from regionalisation import permissions as regionalisation_permissions
-from regionalisation.followup import current_period, regional_followup
 from regionalisation.models import (
     OUTCOME_MONTHS,
     Activity,
@@ -26,8 +23,6 @@ from regionalisation.models import (
     OpportunityReferral,
     OpportunityStatus,
 )
-from regions.permissions import can_import_cohorts
-from regions.views.dashboard import form_and_dashboard, require_dashboard
 
 
 @login_required
@@ -143,24 +138,3 @@ def _regionalisation_partner(user) -> dict:
     if regionalisation_permissions.is_regionalisation_user(user):
         context["activities_outcomes_due"] = _activities_outcomes_due(user, today)
     return context
-
-
-@login_required
-def cohort_dashboard(request):
-    """Two admission cohorts side by side, region by region (``regions.dashboard``), and next
-    to them the follow-up of regional opportunities and activities of the current fiscal year
-    (``regionalisation.followup``), region by region in the same order."""
-    require_dashboard(request.user)
-    form, dashboard = form_and_dashboard(request)
-    followup = None
-    if regionalisation_permissions.can_view_followup(request.user):
-        followup = regional_followup(period=current_period())
-    return render(request, "regions/dashboard.html", {
-        "form": form,
-        "dashboard": dashboard,
-        "can_import": can_import_cohorts(request.user),
-        "query": request.GET.urlencode(),
-        # The regionalisation follow-up (current fiscal year, every region outside Montréal).
-        "followup": followup,
-        "funnel": followup.total.funnel if followup else None,
-    })
