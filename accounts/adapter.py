@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+from .links import absolute_url, on_portal_address
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -7,3 +10,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails (templates/account/email/: French, then English) carry links on
+        the portal's public address: allauth builds them on the request's host (there is no
+        ``Site``), so every ``*_url`` it passes is moved onto ``PORTAL_BASE_URL``. The closed
+        sign-up page is never offered; the enterprise registration page is."""
+        context = {
+            **{key: on_portal_address(value) if key.endswith("_url") and value else value
+               for key, value in context.items() if key != "signup_url"},
+            "portal_url": absolute_url(reverse("home")),
+            "register_url": absolute_url(reverse("enterprises:register")),
+        }
+        return super().send_mail(template_prefix, email, context)

@@ -8,3 +8,10 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = _("Audit trail")
+
+    def ready(self):
+        from auditlog.signals import post_log
+
+        from .receivers import drop_noise_entry
+
+        post_log.connect(drop_noise_entry, dispatch_uid="audit.drop_noise_entry")

@@ -101,6 +101,11 @@ class CaseRequestForm(forms.Form):
 
     channel = forms.ChoiceField(label=_("Request received by"), choices=STAFF_CHANNELS,
                                 widget=forms.RadioSelect, initial=Channel.PHONE)
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200,
+        help_text=_("One line that says what the request is about, for example « Recruit two "
+                    "welders »."),
+        error_messages={"required": _("Say in one line what the request is about.")})
     help_kinds = forms.MultipleChoiceField(
         label=_("Help wanted"), choices=HelpKind.choices, widget=forms.CheckboxSelectMultiple,
         help_text=_("Information: answers to your questions. Referral: we direct you to the "
@@ -124,6 +129,13 @@ class CaseRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not staff:
             del self.fields["channel"]
+
+
+class EnterpriseSearchForm(forms.Form):
+    """The adviser looks for the enterprise a request is for, by name or NEQ."""
+
+    q = forms.CharField(label=_("Enterprise name or NEQ"), max_length=200, required=False,
+                        help_text=_("Accents and capitals are ignored."))
 
 
 class PositionForm(forms.Form):

@@ -80,6 +80,8 @@ def seed_demo_enterprises(*, admin: User, rng: random.Random) -> int:
             title, noc = JOBS[(i + j) % len(JOBS)]
             case = services.case_create(
                 actor=partner if j % 2 == 0 else adviser, organisation=organisation,
+                subject=(f"Recruter : {title.lower()}" if recruit
+                         else "Retenir les employés arrivés l’an dernier"),
                 help_kinds=[HelpKind.ACCOMPANIMENT if recruit else HelpKind.INFORMATION],
                 topics=[Topic.RECRUITMENT, Topic.INTEGRATION] if recruit
                 else [Topic.RETENTION],
@@ -107,7 +109,10 @@ def seed_demo_enterprises(*, admin: User, rng: random.Random) -> int:
                 elif isinstance(step, tuple):
                     services.case_transition(actor=partner if step[1] == "withdrawn"
                                              else adviser, case_id=case.pk, to=CaseStatus.CLOSED,
-                                             outcome=step[1], now=when)
+                                             outcome=step[1], now=when,
+                                             comment="Le poste a été comblé autrement "
+                                             "(données fictives)." if step[1] == "withdrawn"
+                                             else "")
                 else:
                     services.case_transition(
                         actor=adviser, case_id=case.pk, to=step, now=when,

@@ -49,6 +49,8 @@ class CaseFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=CaseStatus.choices, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Open cases when no status is ticked: tick « Closed » to see closed "
+                    "cases."),
     )
     help_kind = django_filters.ChoiceFilter(
         label=_("Help wanted"), choices=HelpKind.choices, method="filter_help_kind",

@@ -228,6 +228,8 @@ class Case(models.Model):
     adviser = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("adviser"),
                                 on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="cases")
+    #: One line saying what the request is about, shown in every list of cases.
+    subject = models.CharField(_("subject"), max_length=200)
     help_kinds = models.JSONField(_("help wanted"), default=list)
     topics = models.JSONField(_("topics"), default=list)
     description = models.TextField(_("description"), max_length=5000)

@@ -3,6 +3,7 @@
 ``enterprises/workflow.py``."""
 
 from accounts.models import STAFF_ROLES, Role
+from partners.models import Kind
 
 from .workflow import ADVISERS
 
@@ -26,6 +27,18 @@ def can_open_case(user, organisation) -> bool:
         return True
     org_id = enterprise_id(user)
     return org_id is not None and org_id == organisation.pk
+
+
+def can_enter_requests(user) -> bool:
+    """Advisers and SIT managers enter requests received by phone, email or in a meeting, for
+    enterprises of their territory."""
+    return _role(user) in ADVISERS
+
+
+def can_open_case_for(user, organisation) -> bool:
+    """Whether a page about ``organisation`` (already in the user's scope) offers a new
+    request for it: an enterprise, and a user who may open a case for it."""
+    return organisation.kind == Kind.ENTERPRISE and can_open_case(user, organisation)
 
 
 def can_view_cases(user) -> bool:

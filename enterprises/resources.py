@@ -23,6 +23,7 @@ class CaseResource(resources.ModelResource):
 
     id = fields.Field(attribute="pk", column_name=_("Case"),
                       widget=widgets.IntegerWidget(coerce_to_string=False))
+    subject = fields.Field(attribute="subject", column_name=_("Subject"))
     enterprise = fields.Field(attribute="organisation__name", column_name=_("Enterprise"))
     neq = fields.Field(column_name=_("NEQ"))
     region = fields.Field(column_name=_("Region"))
@@ -45,7 +46,8 @@ class CaseResource(resources.ModelResource):
         model = Case
         fields = ("id", "enterprise", "neq", "region", "office", "sector", "size", "help_kinds",
                   "topics", "status", "outcome", "adviser", "opened_at", "first_contact_at",
-                  "closed_at", "days_to_first_contact", "days_to_close", "next_follow_up")
+                  "closed_at", "days_to_first_contact", "days_to_close", "next_follow_up",
+                  "subject")
         export_order = fields
 
     def export(self, queryset=None, **kwargs):

@@ -63,12 +63,14 @@ def _choices(values: Iterable[str], choices, field: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def case_create(*, actor: User, organisation: Organisation, help_kinds: Sequence[str],
-                topics: Sequence[str], description: str, positions: Sequence[dict] = (),
-                channel: str = Channel.PORTAL, now=None) -> Case:
+def case_create(*, actor: User, organisation: Organisation, subject: str,
+                help_kinds: Sequence[str], topics: Sequence[str], description: str,
+                positions: Sequence[dict] = (), channel: str = Channel.PORTAL,
+                now=None) -> Case:
     """An enterprise asks for support in the portal, or an adviser enters the request after a
     call. The case goes to the office serving the enterprise; its first follow-up is due in
-    two business days. Recruitment requests list the positions (``POSITION_FIELDS``)."""
+    two business days. ``subject`` is the one line every list shows. Recruitment requests
+    list the positions (``POSITION_FIELDS``)."""
     require(permissions.can_open_case(actor, organisation))
     # Staff open cases only for enterprises of their territory (the case would leave it).
     require(Organisation.objects.for_user(actor).filter(pk=organisation.pk).exists())
@@ -77,12 +79,16 @@ def case_create(*, actor: User, organisation: Organisation, help_kinds: Sequence
     now = now or timezone.now()
     help_kinds = _choices(help_kinds, HelpKind, "help_kinds")
     topics = _choices(topics, Topic, "topics")
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ValidationError({"subject": _("Say in one line what the request is about.")})
     if actor.role == Role.PARTNER:
         channel = Channel.PORTAL
     if Topic.RECRUITMENT in topics and not positions:
         raise ValidationError({"positions": _("For help to recruit, list at least one "
                                               "position.")})
-    case = Case(organisation=organisation, office=organisation.office, help_kinds=help_kinds,
+    case = Case(organisation=organisation, office=organisation.office,
+                subject=subject, help_kinds=help_kinds,
                 topics=topics, description=description.strip(), channel=channel,
                 created_by=actor, opened_at=now,
                 next_follow_up=add_business_days(timezone.localdate(now),

@@ -62,6 +62,14 @@ def _outcome_given(attempt):
     return None
 
 
+def _withdrawal_reason_given(attempt):
+    """The enterprise says why it withdraws its request (the comment of the history row)."""
+    if attempt.role == Role.PARTNER and not attempt.comment:
+        return TransitionRefused(gettext("Say why you withdraw your request."),
+                                 code="reason_required")
+    return None
+
+
 def _follow_up_given(attempt):
     if attempt.inputs.get("next_follow_up") is None:
         return TransitionRefused(gettext("Give the date of the next follow-up."),
@@ -80,6 +88,8 @@ def _follow_up_not_past(attempt):
 
 ADVISER = Need("adviser", _adviser_serves)
 OUTCOME = Need("outcome", _outcome_given)
+#: The enterprise withdrawing its request gives its reason (staff closing: optional comment).
+REASON = Need("reason", _withdrawal_reason_given)
 #: The move sets the next follow-up date (required: every open case has one).
 FOLLOW_UP = Need("follow_up", _follow_up_given)
 
@@ -129,8 +139,9 @@ def _worked_on(attempt):
 
 S = CaseStatus
 
-# Closing: the adviser with an outcome; the enterprise may withdraw its request.
-_CLOSE = Move(ADVISERS | ENTERPRISE, _("Close the case"), needs=(OUTCOME,), effects=(_closed,))
+# Closing: the adviser with an outcome; the enterprise may withdraw its request, saying why.
+_CLOSE = Move(ADVISERS | ENTERPRISE, _("Close the case"), needs=(OUTCOME, REASON),
+              effects=(_closed,))
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
     (S.NEW, S.ASSIGNED): Move(ADVISERS, _("Assign to an adviser"), needs=(ADVISER,),

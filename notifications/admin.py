@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import SingleRowAdmin
+
 from . import reminders
 from .models import Notification, Reminder, ReminderSettings
 
@@ -15,17 +17,11 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderSettings)
-class ReminderSettingsAdmin(admin.ModelAdmin):
+class ReminderSettingsAdmin(SingleRowAdmin):
     """Central administrators set the reminder and escalation delays here (one row)."""
 
     list_display = ["__str__", "escalation_business_days", "enterprise_waiting_days",
                     "report_due_days", "opportunity_expiry_days"]
-
-    def has_add_permission(self, request):
-        return not ReminderSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReminderKindFilter(admin.SimpleListFilter):

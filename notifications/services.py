@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.links import absolute_url
 from accounts.models import User
 
 from . import tasks
@@ -32,9 +32,10 @@ def notify(*, recipients: Iterable[User], key: str, kind: str, params: dict,
     return created
 
 
-def notification_email_send(*, notification_id: int, base_url: str = "") -> bool:
+def notification_email_send(*, notification_id: int) -> bool:
     """Email one notification unless it was already emailed. The row is locked while sending
-    and marked in the same transaction, so two deliveries of the task send one email."""
+    and marked in the same transaction, so two deliveries of the task send one email. Its link
+    is on the portal's public address (``PORTAL_BASE_URL``): a task has no request."""
     with transaction.atomic():
         notification = (Notification.objects.select_for_update().select_related("recipient")
                         .filter(pk=notification_id).first())
@@ -44,15 +45,14 @@ def notification_email_send(*, notification_id: int, base_url: str = "") -> bool
         if preference.email_mode != EmailMode.IMMEDIATE or not preference.emails(
                 notification.kind):
             return False  # a daily digest will carry it, or the person wants no email of it
-        base_url = base_url or settings.PORTAL_BASE_URL
         texts = {}
         for key, language in (("fr", "fr-ca"), ("en", "en")):
             with translation.override(language):
                 texts[key] = notification.message
         with translation.override("fr-ca"):
             body = render_to_string("notifications/email.txt", {
-                "texts": texts, "url": f"{base_url.rstrip('/')}{notification.url}"
-                if notification.url else "",
+                "texts": texts,
+                "url": absolute_url(notification.url) if notification.url else "",
             })
         send_mail(
             subject=f"Portail régionalisation — {texts['fr']}"[:150],
@@ -92,7 +92,7 @@ def notification_preference_set(*, user: User, email_mode: str,
 DIGEST_CHUNK = 500
 
 
-def email_digests_send(*, day, base_url: str = "") -> int:
+def email_digests_send(*, day) -> int:
     """Send today's digest to every person who chose a daily digest and has notifications not
     yet emailed; return how many digests were sent now. Safe to run twice or at once."""
     sent = 0
@@ -105,16 +105,15 @@ def email_digests_send(*, day, base_url: str = "") -> int:
         if not user_ids:
             return sent
         for user_id in user_ids:
-            sent += email_digest_send(user_id=user_id, day=day, base_url=base_url)
+            sent += email_digest_send(user_id=user_id, day=day)
         last = user_ids[-1]
 
 
-def email_digest_send(*, user_id: int, day, base_url: str = "") -> bool:
+def email_digest_send(*, user_id: int, day) -> bool:
     """One email with every notification of the person not yet emailed (and not muted), sent
     only by the call that inserted the person's ``EmailDigest`` row for ``day``. The row, the
     email and the notifications marked emailed are one transaction: a failed send leaves
-    nothing done, for the retry."""
-    base_url = (base_url or settings.PORTAL_BASE_URL).rstrip("/")
+    nothing done, for the retry. Links are on the portal's public address."""
     with transaction.atomic():
         preference = (NotificationPreference.objects.select_related("user")
                       .filter(user_id=user_id, email_mode=EmailMode.DAILY).first())
@@ -135,7 +134,7 @@ def email_digest_send(*, user_id: int, day, base_url: str = "") -> bool:
         lines = {}
         for key, language in (("fr", "fr-ca"), ("en", "en")):
             with translation.override(language):
-                lines[key] = [(n.message, f"{base_url}{n.url}" if n.url else "")
+                lines[key] = [(n.message, absolute_url(n.url) if n.url else "")
                               for n in notifications]
         with translation.override("fr-ca"):
             body = render_to_string("notifications/digest.txt", {"lines": lines,

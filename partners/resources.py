@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from import_export import fields, resources
 
 from .models import Kind, NonProfitKind
@@ -46,7 +47,7 @@ class ContactResource(resources.Resource):
     organisation = fields.Field(attribute="organisation__name", column_name=_("Organisation"))
     first_name = fields.Field(attribute="first_name", column_name=_("First name"))
     last_name = fields.Field(attribute="last_name", column_name=_("Last name"))
-    title = fields.Field(attribute="title", column_name=_("Title"))
+    title = fields.Field(attribute="title", column_name=pgettext_lazy("job", "Title"))
     email = fields.Field(attribute="email", column_name=_("Email"))
     phone = fields.Field(attribute="phone", column_name=_("Phone"))
     is_primary = fields.Field(attribute="is_primary", column_name=_("Main contact"))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.links import absolute_url
 from portal.exports import export_response
 from portal.pages import page_or_fragment
 from regions.models import Mrc, Municipality
@@ -263,8 +264,9 @@ def contact_delete(request, pk, contact_pk):
     return redirect("partners:detail", pk=pk)
 
 
-def _accept_url_template(request):
-    return request.build_absolute_uri(
+def _accept_url_template():
+    """The invitation link, on the portal's public address (never the request's Host)."""
+    return absolute_url(
         reverse("partners:invitation_accept", kwargs={"token": "TOKEN"})
     ).replace("TOKEN", "{token}")
 
@@ -278,7 +280,7 @@ def invite(request, pk):
     if request.method == "POST" and form.is_valid():
         invitation = _apply(form, lambda: services.invitation_create(
             actor=request.user, organisation=organisation, email=form.cleaned_data["email"],
-            accept_url_template=_accept_url_template(request)))
+            accept_url_template=_accept_url_template()))
         if invitation:
             messages.success(request, _("The invitation was sent to %(email)s.")
                              % {"email": invitation.email})
@@ -301,7 +303,7 @@ def invitation_resend(request, pk, invitation_pk):
     invitation = _scoped_invitation(request, pk, invitation_pk)
     try:
         services.invitation_resend(actor=request.user, invitation=invitation,
-                                   accept_url_template=_accept_url_template(request))
+                                   accept_url_template=_accept_url_template())
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

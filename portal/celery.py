@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_email_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Cohort import previews nobody confirmed expire 24 hours after their upload.
+    "hourly-cohort-preview-expiry": {
+        "task": "regions.tasks.expire_cohort_previews",
+        "schedule": crontab(minute=15),
+    },
 }

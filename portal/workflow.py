@@ -13,9 +13,12 @@ notification task, and does the rest once:
   then what the move needs (its own code each: ``comment_required``, ``amount_required``...)
   and its guards (``incomplete``, every problem named at once), saves the fields with
   ``update_fields``, writes one history row and enqueues the notification after commit;
-- ``workflow.moves_for(user, obj)`` answers a page: the moves the user's role may make from
-  the object's status, each with ``allowed_now`` and what is ``missing`` (computed only when
-  asked: a page that just shows buttons runs no check).
+- ``workflow.moves_for(user, obj, now)`` answers a page: the moves the user's role may make
+  from the object's status, each with ``allowed_now``, what is ``missing`` (the same state
+  needs and guards ``apply`` checks, computed only when asked) and the ``next_step`` that
+  gives what is missing (a label and a link, from the move's ``next_step``). A page offers a
+  live button only for a move that is ``allowed_now``; a blocked one is shown with what is
+  missing and where to do it, never as a button ``apply`` would refuse.
 
 A refusal raises ``TransitionRefused`` (a ``ValidationError`` whose message says why) and
 leaves the database as it was. This module knows no domain app: roles and statuses are plain
@@ -112,6 +115,9 @@ class Move:
     #: What follows the move in the same transaction, once its history row is written
     #: (accepting the final report closes the plan).
     then: Callable[[Attempt], None] | None = None
+    #: Where the user gives what a blocked move is missing: ``next_step(user, obj)`` returns
+    #: ``(label, url)`` or None (the missing step is done elsewhere, or not by this user).
+    next_step: Callable[[Any, Any], tuple[str, str] | None] | None = None
 
     def __getattr__(self, name):
         # ``move.needs_comment``, ``move.needs_amount``...: whether the move has the need so
@@ -178,6 +184,14 @@ class MoveOption:
     @property
     def allowed_now(self) -> bool:
         return not self.missing
+
+    @cached_property
+    def next_step(self) -> tuple[str, str] | None:
+        """``(label, url)`` of the page where the user gives what is missing, when the move
+        is blocked and its table says where; else None."""
+        if self.allowed_now or self.move.next_step is None:
+            return None
+        return self.move.next_step(self.attempt.actor, self.attempt.obj)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import STAFF_ROLES
 from portal.files import private_storage  # noqa: F401 (named by migration 0001)
 from portal.models import StoredDocument
 from portal.scoping import ScopedQuerySet
@@ -208,6 +209,13 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+#: Statuses in which the ministry gives a plan to an adviser: submitted and not yet over (a
+#: draft is the partner's; a withdrawn, refused or closed plan needs nobody).
+ASSIGNABLE_STATUSES = frozenset({
+    Status.SUBMITTED, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.RECOMMENDED,
+    Status.NOT_RECOMMENDED, Status.APPROVED, Status.IN_PROGRESS})
+
+
 class ActionPlanQuerySet(ScopedQuerySet):
     office_path = "organisation__office"
     organisation_path = "organisation"
@@ -297,6 +305,11 @@ class ActionPlan(models.Model):
     @property
     def total_budget(self) -> Decimal:
         return self.requested_total + self.partner_total + self.other_total
+
+    @property
+    def is_assignable(self) -> bool:
+        """Whether the ministry may give this plan to an adviser now."""
+        return self.status in ASSIGNABLE_STATUSES
 
     @property
     def fiscal_years(self) -> list[int]:
@@ -446,15 +459,25 @@ class CommentQuerySet(ScopedQuerySet):
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
 
+    def for_user(self, user):
+        """Staff read every comment of their territory's plans; a partner never an internal
+        one (the ministry's discussion among its staff)."""
+        qs = super().for_user(user)
+        if getattr(user, "role", None) not in STAFF_ROLES:
+            qs = qs.filter(is_internal=False)
+        return qs
+
 
 class Comment(models.Model):
-    """The thread between the partner and the ministry about a plan (both sides read it)."""
+    """The thread between the partner and the ministry about a plan (both sides read it), and
+    the ministry's internal comments (``is_internal``), which only its staff read."""
 
     plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
                              related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"),
                                on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("message"), max_length=5000)
+    is_internal = models.BooleanField(_("internal (ministry only)"), default=False)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     objects = CommentQuerySet.as_manager()

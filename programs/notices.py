@@ -15,6 +15,9 @@ register("plan_status", _("Action plan « %(plan)s » (%(organisation)s): %(from
          group="plans", labels=PLAN)
 register("plan_comment", _("New message on the action plan « %(plan)s » (%(organisation)s)."),
          group="plans", labels=PLAN)
+register("plan_internal_comment", _("New internal comment (ministry only) on the action plan "
+                                    "« %(plan)s » (%(organisation)s)."),
+         group="plans", labels=PLAN)
 register("plan_assigned", _("The action plan « %(plan)s » (%(organisation)s) was assigned to "
                             "you."), group="plans", labels=PLAN)
 register("report_status", _("%(report)s of the plan « %(plan)s » (%(organisation)s): "

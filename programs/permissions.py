@@ -34,6 +34,12 @@ def can_comment_plan(user, plan) -> bool:
     return _role(user) in ADVISERS or is_plan_partner(user, plan)
 
 
+def can_comment_plan_internally(user, plan) -> bool:
+    """Internal comments (the ministry's staff only) are written by advisers and SIT
+    managers."""
+    return _role(user) in ADVISERS
+
+
 def can_view_queue(user) -> bool:
     return _role(user) in STAFF_ROLES
 

@@ -13,6 +13,16 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write a message before sending it.")},
     )
+    internal = forms.BooleanField(
+        label=_("Internal comment (ministry staff only)"), required=False,
+        help_text=_("The organisation never reads an internal comment; only the ministry’s "
+                    "staff are notified."),
+    )
+
+    def __init__(self, *args, internal_allowed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not internal_allowed:  # a partner's message is always shared
+            del self.fields["internal"]
 
 
 class AttachmentForm(forms.Form):

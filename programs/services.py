@@ -27,6 +27,7 @@ from portal.workflow import TransitionRefused, require  # noqa: F401 (services.T
 
 from . import permissions, tasks
 from .models import (
+    ASSIGNABLE_STATUSES,
     ZERO,
     ActionPlan,
     Attachment,
@@ -242,11 +243,16 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
         transaction.on_commit(lambda: attachment.file.delete(save=False))
 
 
-def comment_add(*, actor: User, plan: ActionPlan, body: str) -> Comment:
-    """A message in the plan's thread; the other side is notified after commit."""
+def comment_add(*, actor: User, plan: ActionPlan, body: str,
+                internal: bool = False) -> Comment:
+    """A message in the plan's thread; the other side is notified after commit. An
+    ``internal`` comment is the ministry's own discussion: only its staff may write and read it,
+    and only its staff are notified."""
     require(permissions.can_comment_plan(actor, plan)
              and ActionPlan.objects.for_user(actor).filter(pk=plan.pk).exists())
-    comment = Comment(plan=plan, author=actor, body=body.strip())
+    if internal:
+        require(permissions.can_comment_plan_internally(actor, plan))
+    comment = Comment(plan=plan, author=actor, body=body.strip(), is_internal=internal)
     comment.full_clean()
     with transaction.atomic(), set_actor(actor):
         comment.save()
@@ -280,7 +286,7 @@ def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
     ids = [int(pk) for pk in plan_ids]
     with transaction.atomic(), set_actor(actor):
         plans = list(ActionPlan.objects.for_user(actor).filter(pk__in=ids)
-                     .exclude(status=Status.DRAFT).select_for_update(of=("self",)))
+                     .filter(status__in=ASSIGNABLE_STATUSES).select_for_update(of=("self",)))
         served = set(ActionPlan.objects.for_user(adviser).filter(
             pk__in=[p.pk for p in plans]).values_list("pk", flat=True))
         outside = [p.title for p in plans if p.pk not in served]
@@ -420,6 +426,20 @@ def _other_side(plan, actor, *, deciders=False):
     return [u for u in recipients if u.pk != actor.pk]
 
 
+def _staff_side(plan, actor):
+    """Who hears of an internal comment: the ministry's staff only, never a partner user
+    (the plan's adviser, or the office's advisers while nobody is assigned, and the SIT's
+    managers), without its author."""
+    recipients = [plan.adviser] if plan.adviser_id else list(_office_advisers(plan))
+    recipients += list(_sit_managers(plan))
+    seen, staff = set(), []
+    for user in recipients:
+        if user.pk != actor.pk and user.pk not in seen and user.role != Role.PARTNER:
+            seen.add(user.pk)
+            staff.append(user)
+    return staff
+
+
 def plan_event_notify(*, event_id: int) -> int:
     from notifications.services import notify
 
@@ -454,6 +474,11 @@ def plan_comment_notify(*, comment_id: int) -> int:
     if comment is None:
         return 0
     plan = comment.plan
+    if comment.is_internal:
+        return len(notify(recipients=_staff_side(plan, comment.author),
+                          key=f"plan-comment:{comment.pk}", kind="plan_internal_comment",
+                          params={"plan": plan.title, "organisation": plan.organisation.name},
+                          url=reverse("programs:plan_detail", args=[plan.pk]) + "#comments"))
     return len(notify(recipients=_other_side(plan, comment.author),
                       key=f"plan-comment:{comment.pk}", kind="plan_comment",
                       params={"plan": plan.title, "organisation": plan.organisation.name},

@@ -10,10 +10,13 @@ and the SIT managers (who may do everything their advisers do); decisions belong
 Territory is not checked here: the engine reads the plan through ``for_user``.
 """
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from auditlog.context import set_actor
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +25,15 @@ from partners.models import MUNICIPAL_KINDS
 from portal.workflow import Move, Need, TransitionRefused, Workflow, comment_needed, stamp
 
 from . import tasks
-from .models import ActionPlan, PlanEvent, Report, ReportKind, ReportStatus, Status
+from .models import (
+    ActionPlan,
+    PlanEvent,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Status,
+    fiscal_year_label,
+)
 
 PARTNER = frozenset({Role.PARTNER})
 ADVISERS = frozenset({Role.ADVISER, Role.SIT_MANAGER})
@@ -117,6 +128,22 @@ def missing_parts(plan) -> list[str]:
     return problems
 
 
+def period_warnings(plan) -> list[str]:
+    """What staff and the partner should know about the plan's period without it being a
+    refusal: a period reaching outside the call's fiscal year (April 1 to March 31)."""
+    if not (plan.starts_on and plan.ends_on):
+        return []
+    year = plan.call.fiscal_year
+    first, last = date(year, 4, 1), date(year + 1, 3, 31)
+    if plan.starts_on >= first and plan.ends_on <= last:
+        return []
+    return [_("The plan’s period (%(start)s – %(end)s) falls outside the call’s fiscal year "
+              "%(year)s (%(first)s – %(last)s). Check the dates with the call’s terms.")
+            % {"start": date_format(plan.starts_on, "j F Y"),
+               "end": date_format(plan.ends_on, "j F Y"), "year": fiscal_year_label(year),
+               "first": date_format(first, "j F Y"), "last": date_format(last, "j F Y")}]
+
+
 def report_missing_parts(report) -> list[str]:
     """What a report needs before it can be submitted, each part named."""
     problems = []
@@ -197,6 +224,28 @@ def _approval(attempt):
 
 
 # --------------------------------------------------------------------------------------------
+# Where a blocked move's missing step is done (``Move.next_step``: (label, url) or None)
+# --------------------------------------------------------------------------------------------
+
+
+def _complete_the_plan(user, plan):
+    return (_("Complete the plan"), reverse("programs:plan_step", args=[plan.pk, "review"]))
+
+
+def _schedule_the_reports(user, plan):
+    return (_("Schedule the final report"),
+            reverse("programs:report_schedule", args=[plan.pk]))
+
+
+def _review_the_final_report(user, plan):
+    final = plan.reports.filter(kind=ReportKind.FINAL).order_by("pk").first()
+    if final is None:
+        return _schedule_the_reports(user, plan)
+    return (_("Open the final report"),
+            reverse("programs:report_detail", args=[plan.pk, final.pk]))
+
+
+# --------------------------------------------------------------------------------------------
 # The plan's transition table
 # --------------------------------------------------------------------------------------------
 
@@ -208,14 +257,15 @@ _REFUSE = Move(MANAGERS, _("Refuse"), needs=(COMMENT,), effects=(stamp("decided_
 TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.DRAFT, Status.SUBMITTED): Move(
         PARTNER, _("Submit the plan"), guards=(call_is_open, plan_is_complete),
-        effects=(_SUBMITTED,)),
+        effects=(_SUBMITTED,), next_step=_complete_the_plan),
     (Status.SUBMITTED, Status.IN_REVIEW): Move(
         ADVISERS, _("Take it for review"), effects=(_taken_for_review,)),
     (Status.IN_REVIEW, Status.CHANGES_REQUESTED): Move(
         ADVISERS, _("Request changes"), needs=(COMMENT,)),
     # A resubmission answers the adviser's request: the call may have closed since.
     (Status.CHANGES_REQUESTED, Status.SUBMITTED): Move(
-        PARTNER, _("Submit again"), guards=(plan_is_complete,), effects=(_SUBMITTED,)),
+        PARTNER, _("Submit again"), guards=(plan_is_complete,), effects=(_SUBMITTED,),
+        next_step=_complete_the_plan),
     (Status.IN_REVIEW, Status.RECOMMENDED): Move(
         ADVISERS, _("Recommend"), needs=(AMOUNT,), effects=(_recommendation,)),
     (Status.IN_REVIEW, Status.NOT_RECOMMENDED): Move(
@@ -225,9 +275,11 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.NOT_RECOMMENDED, Status.APPROVED): _APPROVE,
     (Status.NOT_RECOMMENDED, Status.REFUSED): _REFUSE,
     (Status.APPROVED, Status.IN_PROGRESS): Move(
-        ADVISERS, _("Start the follow-up"), guards=(final_report_scheduled,)),
+        ADVISERS, _("Start the follow-up"), guards=(final_report_scheduled,),
+        next_step=_schedule_the_reports),
     (Status.IN_PROGRESS, Status.CLOSED): Move(
-        ADVISERS, _("Close the plan"), guards=(final_report_accepted,)),
+        ADVISERS, _("Close the plan"), guards=(final_report_accepted,),
+        next_step=_review_the_final_report),
     # A partner may withdraw before a decision.
     (Status.DRAFT, Status.WITHDRAWN): _WITHDRAW,
     (Status.SUBMITTED, Status.WITHDRAWN): _WITHDRAW,

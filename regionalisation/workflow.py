@@ -84,6 +84,24 @@ def _back_to_draft(attempt):
 
 _CLOSED = stamp("closed_at")
 
+
+def _change_the_draft(user, opportunity):
+    """A draft whose expiry date has passed gets a new one on its edit page."""
+    from django.urls import reverse
+
+    return (_("Change the draft"),
+            reverse("regionalisation:opportunity_edit", args=[opportunity.pk]))
+
+
+def _send_it_back(user, opportunity):
+    """A submitted opportunity whose expiry date has passed goes back to the employer, who
+    sets a new one (the « Send back for changes » form of the same panel)."""
+    from django.urls import reverse
+
+    return (_("Send back for changes"),
+            reverse("regionalisation:opportunity_detail", args=[opportunity.pk])
+            + f"#move-{OpportunityStatus.DRAFT.value}-title")
+
 # --------------------------------------------------------------------------------------------
 # The table
 # --------------------------------------------------------------------------------------------
@@ -92,9 +110,11 @@ S = OpportunityStatus
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
     (S.DRAFT, S.SUBMITTED): Move(ENTERPRISE | ADVISERS, _("Submit for validation"),
-                                 needs=(FUTURE_EXPIRY,), effects=(stamp("submitted_at"),)),
+                                 needs=(FUTURE_EXPIRY,), effects=(stamp("submitted_at"),),
+                                 next_step=_change_the_draft),
     (S.SUBMITTED, S.PUBLISHED): Move(ADVISERS, _("Validate and publish"),
-                                     needs=(FUTURE_EXPIRY,), effects=(_published,)),
+                                     needs=(FUTURE_EXPIRY,), effects=(_published,),
+                                     next_step=_send_it_back),
     (S.SUBMITTED, S.DRAFT): Move(ADVISERS, _("Send back for changes"), needs=(COMMENT,),
                                  effects=(_back_to_draft,)),
     (S.PUBLISHED, S.FILLED): Move(ENTERPRISE | ADVISERS, _("Mark as filled"),

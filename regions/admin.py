@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin import SingleRowAdmin
+
 from .models import Mrc, Municipality, Region
 
 
@@ -69,3 +71,13 @@ class CohortImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .models import DashboardSettings  # noqa: E402
+
+
+@admin.register(DashboardSettings)
+class DashboardSettingsAdmin(SingleRowAdmin):
+    """Central administrators choose here what « Montréal » means on the dashboard (one row)."""
+
+    list_display = ["__str__", "montreal_area"]

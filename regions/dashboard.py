@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from .models import CohortStatistic, ImmigrationCategory, Region
+from .models import (
+    CohortStatistic,
+    DashboardSettings,
+    ImmigrationCategory,
+    MontrealArea,
+    Region,
+)
 
-#: The Montréal administrative region, whose pull the dashboard measures.
-MONTREAL_CODE = "06"
 ONE_DECIMAL = Decimal("0.1")
 
 
@@ -139,35 +143,100 @@ class RegionRow:
         return "flat"
 
 
+@dataclass(frozen=True)
+class MontrealDefinition:
+    """What « Montréal » means for the share of immigrants living outside it: the regions
+    wholly inside, and those only partly inside (whose cohort figures cannot be split)."""
+
+    key: str
+    whole: tuple[str, ...]
+    partial: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return MontrealArea(self.key).label
+
+    @property
+    def explanation(self) -> str:
+        if self.key == MontrealArea.CMM:
+            return _("The Montréal metropolitan community (CMM) covers all of Montréal (06) "
+                     "and Laval (13) and part of Lanaudière (14), Laurentides (15) and "
+                     "Montérégie (16). Cohort figures are per region and cannot be split "
+                     "between the parts of a region inside and outside the CMM, so the share "
+                     "living outside the CMM is given as a range: at least the share outside "
+                     "regions 06, 13, 14, 15 and 16, at most the share outside regions 06 and "
+                     "13. No change in points is computed for it.")
+        if self.key == MontrealArea.MONTREAL_LAVAL:
+            return _("« Montréal » means the Montréal (06) and Laval (13) administrative "
+                     "regions.")
+        return _("« Montréal » means the Montréal administrative region (06).")
+
+
+MONTREAL_DEFINITIONS = {
+    MontrealArea.REGION_06: MontrealDefinition(MontrealArea.REGION_06, ("06",)),
+    MontrealArea.MONTREAL_LAVAL: MontrealDefinition(MontrealArea.MONTREAL_LAVAL, ("06", "13")),
+    MontrealArea.CMM: MontrealDefinition(MontrealArea.CMM, ("06", "13"), ("14", "15", "16")),
+}
+
+
 @dataclass
 class Dashboard:
     cohort_a: Cohort
     cohort_b: Cohort
     category: str
     rows: list[RegionRow]
+    #: The totals of the regions both cohorts cover (all of Quebec when both are complete).
     total: RegionRow
-    #: Share of Quebec's present living outside the Montréal region, per cohort, in %.
+    #: Share of the present living outside Montréal, per cohort, in % (over the regions both
+    #: cohorts cover); None when « Montréal » is only partly in the regional figures (CMM).
     outside_montreal_a: Decimal | None = None
     outside_montreal_b: Decimal | None = None
     #: Its change from A to B, in percentage points.
     outside_montreal_change: Decimal | None = None
+    #: For a « Montréal » only partly covered by whole regions (CMM): (at least, at most).
+    outside_montreal_range_a: tuple[Decimal | None, Decimal | None] | None = None
+    outside_montreal_range_b: tuple[Decimal | None, Decimal | None] | None = None
+    montreal: MontrealDefinition = MONTREAL_DEFINITIONS[MontrealArea.REGION_06]
     has_demo: bool = False
     has_data: bool = False
     regions_with_data: list[str] = field(default_factory=list)
+    #: Regions each cohort has no figures for (in the chosen category).
+    missing_a: list[str] = field(default_factory=list)
+    missing_b: list[str] = field(default_factory=list)
+    #: The regions both cohorts cover: the totals, shares and headline are computed over them.
+    compared: list[str] = field(default_factory=list)
+    regions_count: int = 0
 
     @property
     def category_label(self) -> str:
         return ImmigrationCategory(self.category).label
 
+    @property
+    def incomplete_a(self) -> bool:
+        return bool(self.missing_a)
+
+    @property
+    def incomplete_b(self) -> bool:
+        return bool(self.missing_b)
+
+    @property
+    def is_partial_comparison(self) -> bool:
+        """True when the figures are compared over fewer regions than Quebec has."""
+        return len(self.compared) < self.regions_count
+
 
 def build_dashboard(regions, statistics, cohort_a: Cohort, cohort_b: Cohort,
-                    category: str = ImmigrationCategory.ALL) -> Dashboard:
+                    category: str = ImmigrationCategory.ALL,
+                    montreal_area: str = MontrealArea.REGION_06) -> Dashboard:
     """The dashboard from plain rows.
 
     ``regions``: [{"code", "name"}] in the order to show; ``statistics``: [{"region__code",
     "cohort_start", "cohort_end", "reference_year", "admitted", "present", "is_demo"}] of the
-    chosen category. A region without a row for a cohort has no figures for it (not zeros);
-    Quebec's totals add the regions that have some."""
+    chosen category. A region without a row for a cohort has no figures for it (not zeros).
+
+    A cohort is compared with the other only where both cover the same regions: the totals,
+    each region's share of them and the share living outside Montréal add the regions both
+    cohorts have figures for, never a region one of them lacks."""
     found = {}
     for stat in statistics:
         cohort = Cohort(stat["cohort_start"], stat["cohort_end"], stat["reference_year"])
@@ -182,45 +251,71 @@ def build_dashboard(regions, statistics, cohort_a: Cohort, cohort_b: Cohort,
 
     rows = [RegionRow(code=r["code"], name=r["name"], a=figures(r["code"], cohort_a),
                       b=figures(r["code"], cohort_b)) for r in regions]
+    compared = [row for row in rows if row.a.has_data and row.b.has_data]
+    compared_codes = {row.code for row in compared}
 
     def total(side):
-        shown = [getattr(row, side) for row in rows if getattr(row, side).has_data]
+        shown = [getattr(row, side) for row in compared]
         if not shown:
             return Figures()
         return Figures(admitted=sum(f.admitted for f in shown),
                        present=sum(f.present for f in shown),
                        is_demo=any(f.is_demo for f in shown))
 
-    quebec = RegionRow(code="", name=_("Québec (all regions)"), a=total("a"), b=total("b"))
+    if len(compared) == len(rows):
+        total_name = _("Québec (all regions)")
+    else:
+        total_name = _("Regions both cohorts cover (%(count)s of %(total)s)") % {
+            "count": len(compared), "total": len(rows)}
+    quebec = RegionRow(code="", name=total_name, a=total("a"), b=total("b"))
     biggest = max([f.present for row in rows for f in (row.a, row.b) if f.has_data] or [0])
     for row in rows:
         for side in ("a", "b"):
             figs = getattr(row, side)
-            figs.share = percent(figs.present, getattr(quebec, side).present)
+            if row.code in compared_codes:
+                figs.share = percent(figs.present, getattr(quebec, side).present)
             width = percent(figs.present, biggest)
             setattr(row, f"bar_{side}", f"{width}" if width is not None else "0")
     for side in ("a", "b"):
         figs = getattr(quebec, side)
         figs.share = percent(figs.present, figs.present)
 
-    montreal = next((row for row in rows if row.code == MONTREAL_CODE), None)
+    montreal = MONTREAL_DEFINITIONS.get(montreal_area, MONTREAL_DEFINITIONS["06"])
+    present = {row.code: (row.a.present, row.b.present) for row in compared}
 
-    def outside(side):
-        quebec_present = getattr(quebec, side).present
-        if montreal is None or not getattr(montreal, side).has_data:
+    def outside(side, codes):
+        """The exact share of the compared regions' present living outside ``codes``; None
+        unless every region wholly inside Montréal is among the compared ones."""
+        index = 0 if side == "a" else 1
+        if not all(code in present for code in montreal.whole):
             return None
-        return _ratio(quebec_present - getattr(montreal, side).present, quebec_present)
+        quebec_present = getattr(quebec, side).present
+        inside = sum(present[code][index] for code in codes if code in present)
+        return _ratio(quebec_present - inside, quebec_present)
 
-    exact_a, exact_b = outside("a"), outside("b")
-    change = exact_b - exact_a if exact_a is not None and exact_b is not None else None
-    return Dashboard(
+    dashboard = Dashboard(
         cohort_a=cohort_a, cohort_b=cohort_b, category=category, rows=rows, total=quebec,
-        outside_montreal_a=_points(exact_a), outside_montreal_b=_points(exact_b),
-        outside_montreal_change=_points(change),
-        has_demo=quebec.is_demo,
-        has_data=quebec.a.has_data or quebec.b.has_data,
+        montreal=montreal,
+        has_demo=any(row.is_demo for row in rows),
+        has_data=any(row.a.has_data or row.b.has_data for row in rows),
         regions_with_data=[row.code for row in rows if row.a.has_data or row.b.has_data],
+        missing_a=[row.code for row in rows if not row.a.has_data],
+        missing_b=[row.code for row in rows if not row.b.has_data],
+        compared=[row.code for row in compared], regions_count=len(rows),
     )
+    if montreal.partial:
+        for side in ("a", "b"):
+            at_most = outside(side, montreal.whole)
+            at_least = outside(side, montreal.whole + montreal.partial)
+            setattr(dashboard, f"outside_montreal_range_{side}",
+                    (_points(at_least), _points(at_most)))
+        return dashboard
+    exact_a, exact_b = outside("a", montreal.whole), outside("b", montreal.whole)
+    change = exact_b - exact_a if exact_a is not None and exact_b is not None else None
+    dashboard.outside_montreal_a = _points(exact_a)
+    dashboard.outside_montreal_b = _points(exact_b)
+    dashboard.outside_montreal_change = _points(change)
+    return dashboard
 
 
 # --- Reads ----------------------------------------------------------------------------------
@@ -228,14 +323,29 @@ def build_dashboard(regions, statistics, cohort_a: Cohort, cohort_b: Cohort,
 
 def available_cohorts() -> list[Cohort]:
     """The cohorts in the data, most recent first (one query)."""
-    found = (CohortStatistic.objects.order_by().values_list(
-        "cohort_start", "cohort_end", "reference_year").distinct())
-    return sorted((Cohort(*values) for values in found),
-                  key=lambda c: (c.reference_year, c.end, c.start), reverse=True)
+    return [cohort for cohort, _count in cohort_coverage()]
 
 
-def default_pair(cohorts: list[Cohort]) -> tuple[Cohort, Cohort] | None:
-    """The two most recent cohorts, the earlier one first (A) — or the only one twice."""
+def cohort_coverage(category: str = ImmigrationCategory.ALL) -> list[tuple[Cohort, int]]:
+    """Every cohort in the data, most recent first, with how many regions it has figures for
+    in ``category`` (one query)."""
+    found = (CohortStatistic.objects.order_by()
+             .values_list("cohort_start", "cohort_end", "reference_year")
+             .annotate(regions=Count("region", filter=Q(category=category), distinct=True)))
+    return sorted(((Cohort(start, end, year), regions) for start, end, year, regions in found),
+                  key=lambda item: (item[0].reference_year, item[0].end, item[0].start),
+                  reverse=True)
+
+
+def default_pair(cohorts: list[Cohort], complete=None) -> tuple[Cohort, Cohort] | None:
+    """The two most recent cohorts, the earlier one first (A) — or the only one twice.
+
+    With ``complete`` (the cohorts covering every region in the chosen category), only those
+    are candidates: an incomplete cohort is never picked by default while a complete one
+    exists. When none is complete, there is nothing better to offer: the most recent ones are
+    shown, and the page flags them."""
+    if complete:
+        cohorts = [cohort for cohort in cohorts if cohort in complete]
     if not cohorts:
         return None
     if len(cohorts) == 1:
@@ -243,11 +353,20 @@ def default_pair(cohorts: list[Cohort]) -> tuple[Cohort, Cohort] | None:
     return cohorts[1], cohorts[0]
 
 
+def montreal_area() -> str:
+    """The administrators' choice of what « Montréal » means (one query)."""
+    return DashboardSettings.current().montreal_area
+
+
 def cohort_dashboard(cohort_a: Cohort, cohort_b: Cohort,
-                     category: str = ImmigrationCategory.ALL) -> Dashboard:
-    """The dashboard of two cohorts for one category, in two queries whatever the number of
-    regions with data."""
-    regions = list(Region.objects.order_by("code").values("code", "name"))
+                     category: str = ImmigrationCategory.ALL, montreal: str | None = None,
+                     regions=None) -> Dashboard:
+    """The dashboard of two cohorts for one category, in a fixed number of queries whatever
+    the number of regions with data."""
+    if montreal is None:
+        montreal = montreal_area()
+    if regions is None:
+        regions = list(Region.objects.order_by("code").values("code", "name"))
     wanted = Q()
     for cohort in {cohort_a, cohort_b}:
         wanted |= Q(cohort_start=cohort.start, cohort_end=cohort.end,
@@ -255,4 +374,4 @@ def cohort_dashboard(cohort_a: Cohort, cohort_b: Cohort,
     statistics = (CohortStatistic.objects.filter(wanted, category=category).order_by()
                   .values("region__code", "cohort_start", "cohort_end", "reference_year",
                           "admitted", "present", "is_demo"))
-    return build_dashboard(regions, list(statistics), cohort_a, cohort_b, category)
+    return build_dashboard(regions, list(statistics), cohort_a, cohort_b, category, montreal)

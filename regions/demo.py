@@ -100,26 +100,51 @@ KEY_FIELDS = ("cohort_start", "cohort_end", "reference_year", "category")
 @transaction.atomic
 def seed_demo_cohorts(path: Path = DEMO_FILE) -> int:
     """Load the fictitious file into ``CohortStatistic``, marked ``is_demo``; returns how many
-    rows were new. Idempotent: a second run writes the same values and creates nothing.
-    Figures an administrator imported (``is_demo=False``) are never overwritten."""
+    rows were new. Idempotent: a second run writes nothing and creates nothing. Figures an
+    administrator imported (``is_demo=False``) are never overwritten.
+
+    A run that writes rows is recorded in the import history like an administrator's import
+    (file name, SHA-256, counts), marked as demo data and uploaded by nobody; the rows it
+    wrote point to it."""
+    import hashlib
+
+    from django.utils import timezone
+
+    from .models import CohortImport
+
     regions = dict(Region.objects.values_list("code", "pk"))
+    data = Path(path).read_bytes()
     rows = read_demo_file(path)
     existing = {
-        (region_id, *key): is_demo for region_id, *key, is_demo in
-        CohortStatistic.objects.values_list("region_id", *KEY_FIELDS, "is_demo")}
-    objects, new = [], 0
+        (region_id, *key): (is_demo, admitted, present) for region_id, *key, is_demo, admitted,
+        present in CohortStatistic.objects.values_list("region_id", *KEY_FIELDS, "is_demo",
+                                                       "admitted", "present")}
+    objects, new, changed = [], 0, 0
     for row in rows:
         region_id = regions[row["region"]]
         key = (region_id, int(row["cohort_start"]), int(row["cohort_end"]),
                int(row["reference_year"]), row["category"])
-        if existing.get(key) is False:
-            continue  # real figures win over the demo's
-        new += key not in existing
+        figures = (True, int(row["admitted"]), int(row["present"]))
+        stored = existing.get(key)
+        if stored is not None and (stored[0] is False or stored == figures):
+            continue  # real figures win over the demo's; unchanged rows are left alone
+        new += stored is None
+        changed += stored is not None
         objects.append(CohortStatistic(
             region_id=region_id, cohort_start=key[1], cohort_end=key[2], reference_year=key[3],
-            category=key[4], admitted=int(row["admitted"]), present=int(row["present"]),
-            is_demo=True))
+            category=key[4], admitted=figures[1], present=figures[2], is_demo=True))
+    if not objects:
+        return 0
+    now = timezone.now()
+    record = CohortImport.objects.create(
+        uploaded_by=None, created_at=now, finished_at=now, file_name=Path(path).name,
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        status=CohortImport.Status.DONE, rows_total=len(rows), rows_new=new,
+        rows_updated=changed, rows_unchanged=len(rows) - new - changed, rows_done=len(rows),
+        is_demo=True)
+    for obj in objects:
+        obj.last_import = record
     CohortStatistic.objects.bulk_create(
-        objects, update_conflicts=True,
-        unique_fields=["region", *KEY_FIELDS], update_fields=["admitted", "present", "is_demo"])
+        objects, update_conflicts=True, unique_fields=["region", *KEY_FIELDS],
+        update_fields=["admitted", "present", "is_demo", "last_import"])
     return new

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -205,9 +207,17 @@ class CohortImport(models.Model):
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired without confirmation")
 
+    #: How long a preview waits for confirmation before it expires (its counts compare the
+    #: file with the database as it was at upload time, and a preview in error never can be
+    #: confirmed: neither should stay « waiting » forever).
+    PREVIEW_LIFETIME = timedelta(hours=24)
+
+    #: Empty for the demo's fictitious file, loaded by ``seed_demo`` (no person uploads it).
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.PROTECT, related_name="+")
+                                    on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=200)
@@ -235,9 +245,57 @@ class CohortImport(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=[
-                "previewed", "queued", "running", "done", "failed", "cancelled"]),
+                "previewed", "queued", "running", "done", "failed", "cancelled", "expired"]),
                 name="cohort_import_status_known"),
         ]
 
     def __str__(self):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def expires_at(self):
+        """When a preview stops waiting for confirmation."""
+        return self.created_at + self.PREVIEW_LIFETIME
+
+    def is_stale(self, now=None) -> bool:
+        """A preview past its lifetime (expired, even before the sweep marks it so)."""
+        return (self.status == self.Status.PREVIEWED
+                and (now or timezone.now()) >= self.expires_at)
+
+
+class MontrealArea(models.TextChoices):
+    """What « Montréal » means in the dashboard's share of immigrants living outside it."""
+
+    REGION_06 = "06", _("The Montréal administrative region (06)")
+    MONTREAL_LAVAL = "06+13", _("Montréal (06) and Laval (13)")
+    CMM = "cmm", _("The Montréal metropolitan community (CMM)")
+
+
+class DashboardSettings(models.Model):
+    """The cohort dashboard's settings, set by central administrators (one row)."""
+
+    montreal_area = models.CharField(
+        _("« Montréal » in the share of immigrants living outside Montréal"), max_length=5,
+        choices=MontrealArea.choices, default=MontrealArea.REGION_06,
+        help_text=_("Cohort figures are per administrative region. The CMM covers all of "
+                    "Montréal (06) and Laval (13) but only part of Lanaudière (14), "
+                    "Laurentides (15) and Montérégie (16): for it the dashboard gives the "
+                    "exact range the regional figures allow, not a single number."))
+
+    class Meta:
+        verbose_name = _("cohort dashboard settings")
+        verbose_name_plural = _("cohort dashboard settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1),
+                                   name="dashboard_settings_single_row"),
+            models.CheckConstraint(condition=models.Q(montreal_area__in=MontrealArea.values),
+                                   name="dashboard_settings_montreal_area_known"),
+        ]
+
+    def __str__(self):
+        return str(_("Cohort dashboard settings"))
+
+    @classmethod
+    def current(cls) -> "DashboardSettings":
+        """The row, or the defaults while no administrator saved one (one query, no write)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

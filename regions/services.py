@@ -247,6 +247,7 @@ def cohort_import_confirm(*, actor, cohort_import):
     from .tasks import apply_cohort_import
 
     _refuse_unless(can_import_cohorts(actor))
+    cohort_imports_expire()  # an expired preview cannot be confirmed
     with transaction.atomic():
         locked = CohortImport.objects.select_for_update().get(pk=cohort_import.pk)
         if locked.status != CohortImport.Status.PREVIEWED:
@@ -357,6 +358,31 @@ def cohort_import_cancel(*, actor, cohort_import):
             locked.file.delete(save=False)
         locked.save(update_fields=["status", "finished_at", "file"])
     return locked
+
+
+def cohort_imports_expire(*, now=None) -> int:
+    """Mark the previews that waited more than ``CohortImport.PREVIEW_LIFETIME`` for
+    confirmation as expired, at the moment they expired, and delete their files; returns how
+    many. Run by the views that show imports (so the history is always right) and by the
+    Celery job ``expire_cohort_previews``; running it twice changes nothing more."""
+    from django.utils import timezone
+
+    from .models import CohortImport
+
+    now = now or timezone.now()
+    stale = list(CohortImport.objects.filter(
+        status=CohortImport.Status.PREVIEWED,
+        created_at__lte=now - CohortImport.PREVIEW_LIFETIME).only("pk", "created_at", "file"))
+    expired = 0
+    for cohort_import in stale:
+        with transaction.atomic():
+            expired += CohortImport.objects.filter(
+                pk=cohort_import.pk, status=CohortImport.Status.PREVIEWED).update(
+                status=CohortImport.Status.EXPIRED, finished_at=cohort_import.expires_at,
+                file="")
+        if cohort_import.file:
+            cohort_import.file.delete(save=False)
+    return expired
 
 
 def cohort_import_progress(cohort_import) -> int:

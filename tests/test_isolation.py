@@ -260,6 +260,34 @@ def test_plan_lists_and_exports_hold_only_plans_in_scope(client, world, role, li
         assert (f"Plan isolé {org.name}" in text) == (key in VISIBLE[role]), (key, role)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_a_plan_s_internal_comments_reach_only_the_territory_s_staff(client, world, role):
+    """Like a case's internal notes: the scoped queryset never gives an internal plan
+    comment to a partner user, and the plan's page shows it only to staff of the territory."""
+    from programs.models import Comment
+
+    comments = {}
+    for key, org in world["orgs"].items():
+        plan, _report, _attachment = _plan(org, world)
+        internal = Comment.objects.create(plan=plan, author=world["users"]["admin"],
+                                          body=f"Interne {key}", is_internal=True)
+        comments[key] = (plan, internal)
+    user = world["users"][role]
+    client.force_login(user)
+
+    readable = set(Comment.objects.for_user(user).filter(is_internal=True)
+                   .values_list("body", flat=True))
+
+    expected = {f"Interne {key}" for key in VISIBLE[role]} if role in STAFF else set()
+    assert readable == expected
+    for key, (plan, internal) in comments.items():
+        response = client.get(reverse("programs:plan_detail", args=[plan.pk]))
+        if key not in VISIBLE[role]:
+            assert response.status_code == 404
+            continue
+        assert (internal.body in response.content.decode()) == (role in STAFF), (key, role)
+
+
 # --------------------------------------------------------------------------------------------
 # Enterprise support: every case URL, as every role, for a case of an enterprise served by
 # each office; lists and exports hold only the cases in scope.
@@ -381,6 +409,28 @@ def test_case_lists_and_exports_hold_only_cases_in_scope(client, world, role, li
     text = _text(response)
     for key in ORGS:
         assert (f"Entreprise isolée {key}" in text) == (key in CASE_VISIBLE[role]), (key, role)
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_the_enterprise_finder_of_a_phone_request_lists_only_enterprises_in_scope(
+        client, world, role):
+    """« Enter a request » (no enterprise chosen yet): advisers and SIT managers find only the
+    enterprises of their territory; an administrator enters no request; an enterprise's user
+    gets its own request form, which names no other enterprise."""
+    cases, users = _case_world(world)
+    client.force_login(users[role])
+    response = client.get(reverse("enterprises:case_create"), {"q": "Entreprise isolée"})
+    if role == "admin":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    text = _text(response)
+    for key in ORGS:
+        listed = f"Entreprise isolée {key}" in text
+        if role.startswith("enterprise"):
+            assert not listed or key in CASE_VISIBLE[role], (key, role)
+        else:
+            assert listed == (key in CASE_VISIBLE[role]), (key, role)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -3,6 +3,7 @@ timeline, notes (internal ones for the ministry only), referrals, documents, and
 user may make now. Writes go through enterprises.services; every object is read through its
 ``for_user`` scope (outside it: 404)."""
 
+from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import STAFF_ROLES, Role, User
 from partners.models import Kind, Organisation
 from portal.files import document_response
-from portal.pages import safe_next
+from portal.pages import page_or_fragment, safe_next
+from portal.text import fold
 from portal.workflow import choice_label
 from regions.models import Municipality
 
@@ -29,6 +31,7 @@ from ..case_forms import (
     MAX_POSITIONS,
     AttachmentForm,
     CaseRequestForm,
+    EnterpriseSearchForm,
     FollowUpForm,
     NoteForm,
     PositionForm,
@@ -47,6 +50,7 @@ from ..models import (
     CaseStatus,
     Channel,
     HelpKind,
+    Outcome,
     Position,
     Referral,
     ReferralOutcome,
@@ -82,13 +86,19 @@ def _form_errors(request, form):
 # --------------------------------------------------------------------------------------------
 
 
+#: Enterprises listed at most when an adviser looks one up to enter a request.
+PICK_ROWS = 20
+
+
 def _request_organisation(request):
-    """The enterprise the request is for: staff name it (``?organisation=``, in their scope),
-    an enterprise user asks for their own."""
+    """The enterprise the request is for: staff name it (``?organisation=``, in their scope;
+    None when they have not chosen yet), an enterprise user asks for their own."""
     enterprises = (Organisation.objects.for_user(request.user).filter(kind=Kind.ENTERPRISE)
                    .select_related("office"))
     if _is_staff(request.user):
         value = request.GET.get("organisation", "")
+        if not value:
+            return None
         if not value.isdigit():
             raise Http404
         organisation = get_object_or_404(enterprises, pk=int(value))
@@ -117,10 +127,44 @@ def _position_row(request, organisation):
     return response
 
 
+def _matching_enterprises(user, text):
+    """Enterprises of the user's scope whose name holds every word of ``text`` or whose NEQ
+    holds its digits (« 1160 123 456 » or part of it)."""
+    enterprises = Organisation.objects.for_user(user).filter(kind=Kind.ENTERPRISE)
+    digits = "".join(c for c in text if c.isdigit())
+    if digits and not any(c.isalpha() for c in text):
+        return enterprises.filter(Q(enterprise__neq__contains=digits)
+                                  | Q(search_text__contains=digits))
+    for word in fold(text).split():
+        enterprises = enterprises.filter(search_text__contains=word)
+    return enterprises
+
+
+def _pick_enterprise(request):
+    """Staff entering a request first find the enterprise, by name or NEQ, in their scope
+    (a plain GET form, refreshed live by htmx)."""
+    if not permissions.can_enter_requests(request.user):
+        raise PermissionDenied
+    form = EnterpriseSearchForm(request.GET or None)
+    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    rows, total = [], 0
+    if text:
+        found = (_matching_enterprises(request.user, text)
+                 .select_related("enterprise", "municipality", "office")
+                 .order_by("search_text", "pk"))
+        rows, total = list(found[:PICK_ROWS]), found.count()
+    return page_or_fragment(request, "enterprises/case_pick.html", "results", {
+        "form": form, "text": text, "rows": rows, "total": total,
+        "more": total > len(rows),
+    })
+
+
 @login_required
 def case_create(request):
     user = request.user
     organisation = _request_organisation(request)
+    if organisation is None:
+        return _pick_enterprise(request)
     staff = _is_staff(user)
     if request.htmx and "position_row" in request.GET:
         return _position_row(request, organisation)
@@ -155,7 +199,8 @@ def _create(request, form, formset, organisation):
     try:
         with transaction.atomic():
             case = services.case_create(
-                actor=request.user, organisation=organisation, help_kinds=data["help_kinds"],
+                actor=request.user, organisation=organisation, subject=data["subject"],
+                help_kinds=data["help_kinds"],
                 topics=data["topics"], description=data["description"],
                 positions=position_rows(formset),
                 channel=data.get("channel") or Channel.PORTAL)
@@ -184,7 +229,8 @@ def _case_for_page(request, pk):
     """The case with everything its page shows, in a fixed number of queries whatever the
     number of positions, events, referrals or documents. Notes are read apart, through their
     own scope (the enterprise never gets an internal note)."""
-    queryset = _scoped_cases(request).for_list().select_related("office__sit").prefetch_related(
+    queryset = _scoped_cases(request).for_list().select_related(
+        "office__sit", "organisation__municipality").prefetch_related(
         Prefetch("positions", queryset=Position.objects.select_related("municipality")),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "adviser")
                  .order_by("created_at", "pk")),
@@ -193,6 +239,8 @@ def _case_for_page(request, pk):
         Prefetch("attachments", queryset=CaseAttachment.objects.select_related(
             "uploaded_by")),
     )
+    if _is_staff(request.user):  # who to call: the enterprise's contacts
+        queryset = queryset.prefetch_related("organisation__contacts")
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -232,13 +280,24 @@ def advisers_serving(case):
             .distinct().order_by("last_name", "first_name", "email"))
 
 
-def _moves(user, case):
-    """The moves ``user`` may make now, with what each form needs."""
+def _moves(user, case, now=None):
+    """The moves ``user`` may make now (those the service would accept), with what each form
+    needs. The enterprise reads them in its own words: it withdraws its request, saying why;
+    it resumes a case waiting on it by replying (the reply box), not by a button."""
     moves, advisers = [], None
     enterprise = not _is_staff(user)
-    for option in workflow.CASE_WORKFLOW.moves_for(user, case):
+    for option in workflow.CASE_WORKFLOW.moves_for(user, case, now or timezone.now()):
+        if not option.allowed_now:
+            continue
         to, move = option.to, option.move
-        item = {"to": to, "move": move, "danger": to == CaseStatus.CLOSED}
+        if enterprise and to != CaseStatus.CLOSED:
+            continue  # its reply resumes the follow-up (services.note_add)
+        item = {"to": to, "move": move, "label": move.label, "danger": to == CaseStatus.CLOSED}
+        if enterprise:
+            item.update(label=_("Withdraw my request"), withdraw=True,
+                        outcome=Outcome.WITHDRAWN.value)
+            moves.append(item)
+            continue
         if move.needs_adviser:
             if advisers is None:
                 advisers = list(advisers_serving(case))
@@ -249,11 +308,25 @@ def _moves(user, case):
     return moves
 
 
-def _notes_context(request, case, notes, form=None, added=False):
+def _latest_question(case, notes, events=None):
+    """What the ministry last asked the enterprise: its latest shared note, or the comment of
+    the latest move to « waiting on the enterprise », whichever is later."""
+    if events is None:
+        events = CaseEvent.objects.filter(case_id=case.pk, to_status=CaseStatus.WAITING) \
+            .exclude(comment="").select_related("actor").order_by("created_at", "pk")
+    asked = [{"body": e.comment, "author": e.actor, "at": e.created_at} for e in events
+             if e.to_status == CaseStatus.WAITING and e.comment]
+    asked += [{"body": n.body, "author": n.author, "at": n.created_at} for n in notes
+              if not n.is_internal and n.author.role in STAFF_ROLES]
+    return max(asked, key=lambda q: q["at"], default=None)
+
+
+def _notes_context(request, case, notes, form=None, added=False, events=None):
     staff = _is_staff(request.user)
     return {
         "case": case,
         "notes": notes,
+        "question": None if staff else _latest_question(case, notes, events),
         "note_form": form or NoteForm(staff=staff),
         "can_add_note": permissions.can_add_note(request.user, case),
         "is_staff": staff,
@@ -273,7 +346,12 @@ def _render_detail(request, case, *, note_form=None, status=200):
         event.show_comment = bool(event.comment) and (
             staff or event.to_status == CaseStatus.WAITING or event.actor_id == user.pk)
     can_refer = permissions.can_refer(user, case)
+    contacts = list(case.organisation.contacts.all()) if staff else []
+    if staff:
+        # The page shows people's contact details: record who consulted them (Law 25).
+        accessed.send(sender=Organisation, instance=case.organisation)
     context = {
+        "contacts": contacts,
         "case": case,
         "enterprise": getattr(case.organisation, "enterprise", None),
         "help_kinds": [_choice_label(HelpKind, v) for v in case.help_kinds],
@@ -295,7 +373,7 @@ def _render_detail(request, case, *, note_form=None, status=200):
         "upload_form": AttachmentForm(),
         "default_follow_up": services.default_follow_up(today),
         "today": today,
-        **_notes_context(request, case, _notes(user, case), note_form),
+        **_notes_context(request, case, _notes(user, case), note_form, events=events),
     }
     return render(request, "enterprises/case_detail.html", context, status=status)
 
@@ -376,6 +454,9 @@ def note_add(request, pk):
             messages.success(request, message)
             response = HttpResponse(status=204)
             response["HX-Redirect"] = _detail_url(pk, "notes")
+            # From the case's page itself only the anchor changes, which would not load the
+            # page again: the status it shows would stay « waiting ». Reload it.
+            response["HX-Refresh"] = "true"
             return response
         response = render(request, "enterprises/_case_notes.html",
                           _notes_context(request, case, _notes(request.user, case),

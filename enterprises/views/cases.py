@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from partners.models import Kind
+from portal.business_days import business_days_between
 from portal.pages import page_or_fragment
 from portal.workspace import AssignTexts, Column, Workspace
 
@@ -146,6 +148,17 @@ class CaseWorkspace(Workspace):
     def may_view(self):
         return permissions.can_view_cases(self.user)
 
+    @cached_property
+    def filterset(self):
+        """The list, its count and its export show open cases unless the request names
+        statuses (closed cases: tick « Closed »). The default is written into the filter's
+        data, so the form shows it ticked and the export holds exactly the rows listed."""
+        data = self.request.GET.copy()
+        if not data.getlist("status"):
+            data.setlist("status", [str(s) for s in OPEN_CASE_STATUSES])
+        return self.filterset_class(data, queryset=self.list_queryset(), request=self.request,
+                                    **self.filterset_kwargs())
+
     def scope(self):
         return Case.objects.for_user(self.user)
 
@@ -167,6 +180,7 @@ class CaseWorkspace(Workspace):
         context = {"today": today}
         if not self.request.htmx:
             context["sections"] = _sections(self.user, today)
+            context["can_enter_requests"] = permissions.can_enter_requests(self.user)
             context["can_view_late"] = permissions.can_view_late_cases(self.user)
         return context
 
@@ -258,7 +272,8 @@ def case_late(request):
     oldest = list(scope.filter(late).for_list().order_by("next_follow_up", "opened_at", "pk")
                   [:OLDEST_LATE_ROWS])
     for case in oldest:
-        case.days_late = (today - case.next_follow_up).days
+        # Counted as the escalations count them (enterprises/reminders.py): business days.
+        case.days_late = business_days_between(case.next_follow_up, today)
     return render(request, "enterprises/case_late.html", {
         "by_office": by_office,
         "by_adviser": by_adviser,

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Role
+from enterprises import permissions as enterprise_permissions
 from enterprises.models import OPEN_CASE_STATUSES, Case, CaseStatus, JoinRequest
 from partners.models import MUNICIPAL_KINDS, Kind, Organisation
 from portal.scoping import visible_offices
@@ -30,14 +31,7 @@ def home(request):
     """Each role lands on its own home page."""
     user = request.user
     if user.role == Role.PARTNER:
-        organisation = (
-            Organisation.objects.for_user(user)
-            .select_related("region", "office", "mrc", "municipality").first()
-        )
-        plans = ActionPlan.objects.for_user(user).for_list().order_by("-updated_at")[:5]
-        return render(request, "hub/home_partner.html", {
-            "organisation": organisation, "plans": plans, **_report_counts(user),
-            **_regionalisation_partner(user)})
+        return _partner_home(request, user)
 
     organisations = Organisation.objects.for_user(user)
     per_region = (
@@ -88,6 +82,45 @@ def home(request):
         ),
         "activities_outcomes_due": _activities_outcomes_due(user, today),
     })
+
+
+#: How many of an enterprise's open requests its home page lists.
+OPEN_CASES_SHOWN = 5
+
+
+def _partner_home(request, user):
+    """A partner's home leads with the first task of its kind of organisation, and shows only
+    what applies to that kind:
+
+    - an enterprise asks for help and follows its open requests (no action plans, programs or
+      reports: those fund municipal bodies and non-profits);
+    - a regionalisation organisation starts from the opportunity board, what it follows and
+      its activities whose outcomes are due, then its plans and reports;
+    - a municipal body or another non-profit starts from its action plans and reports.
+    """
+    organisation = (
+        Organisation.objects.for_user(user)
+        .select_related("region", "office", "mrc", "municipality").first()
+    )
+    context = {"organisation": organisation}
+    if organisation is None:
+        return render(request, "hub/home_partner.html", context)
+    context.update(_regionalisation_partner(user))
+    if organisation.kind == Kind.ENTERPRISE:
+        cases = Case.objects.for_user(user).open()
+        context.update({
+            "leads_with": "help",
+            "can_ask_for_help": enterprise_permissions.can_open_case(user, organisation),
+            "open_cases": list(cases.order_by("-opened_at", "-pk")[:OPEN_CASES_SHOWN]),
+            "open_case_count": cases.count(),
+        })
+    else:
+        context.update({
+            "leads_with": "board" if "activities_outcomes_due" in context else "plans",
+            "plans": ActionPlan.objects.for_user(user).for_list().order_by("-updated_at")[:5],
+            **_report_counts(user),
+        })
+    return render(request, "hub/home_partner.html", context)
 
 
 def _report_counts(user):

@@ -182,8 +182,13 @@ PLAN_QUEUE_PAGE_SIZE = 25
 COHORT_IMPORT_SYNC_ROWS = env.int("COHORT_IMPORT_SYNC_ROWS", default=5000)
 #: Largest attachment accepted (bytes).
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-#: Where links in emails point (no request is at hand in a Celery task).
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+#: The portal's public address (scheme, host and port, no trailing slash): every link in an
+#: email is built on it, never on the request's Host header (a Celery task has no request,
+#: and a forged Host must not end up in a password-reset link). Local settings default it to
+#: bin/run's address; production refuses to start without it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="").rstrip("/")
+# allauth's email subjects start like the portal's own (not with the request's host name).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Portail régionalisation — "
 
 LOGGING = {
     "version": 1,

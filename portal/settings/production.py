@@ -1,13 +1,21 @@
-"""Production: every secret comes from the environment; the process refuses to start without."""
+"""Production: every secret and the public address come from the environment; the process
+refuses to start without them."""
+
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, STORAGES, env
+from .base import MIDDLEWARE, PORTAL_BASE_URL, STORAGES, env
 
-for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"):
+for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL"):
     if not env(_name, default=""):
         raise ImproperlyConfigured(f"The environment variable {_name} is required in production.")
+_address = urlsplit(PORTAL_BASE_URL)
+if _address.scheme not in ("http", "https") or not _address.netloc:
+    raise ImproperlyConfigured(
+        "PORTAL_BASE_URL must be the portal's public address, like "
+        f"https://portail.example.gouv.qc.ca (got {PORTAL_BASE_URL!r}).")
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

@@ -17,6 +17,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A test that starts a real Celery worker gives it a file-based mail backend and a real broker.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
+#: Links in emails: the test client's own host, so a test can follow them.
+PORTAL_BASE_URL = "http://testserver"
 # The tests' cache lives in its own Redis database, which they empty between tests.
 CACHES["default"]["LOCATION"] = env("TEST_REDIS_URL", default=_redis_database(REDIS_URL, 1))
 #: The broker of the test that starts a real Celery worker (its own database, emptied first).

@@ -44,7 +44,7 @@ from ..models import (
     RequiredDocument,
     Status,
 )
-from ..workflow import call_is_open, missing_parts
+from ..workflow import PLAN_WORKFLOW, call_is_open, missing_parts, period_warnings
 
 PAGE_SIZE = getattr(settings, "PLAN_LIST_PAGE_SIZE", 25)
 
@@ -354,10 +354,15 @@ def _step_review(request, plan, context):
     missing = missing_parts(plan)
     # A resubmission answers the adviser's request: the call may have closed since.
     window = call_is_open(plan) if plan.status == Status.DRAFT else []
+    # The button is offered when the workflow would accept the submission now (the same
+    # checks as the service's).
+    submit = next((option for option in PLAN_WORKFLOW.moves_for(request.user, plan)
+                   if option.to == Status.SUBMITTED), None)
     required, others = _documents(plan)
     return render(request, "programs/plan_step_review.html", {
         **context, "measures": _measures_with_totals(plan), "missing": missing,
-        "window_problems": window, "can_submit": not missing and not window,
+        "window_problems": window, "can_submit": submit is not None and submit.allowed_now,
+        "period_warnings": period_warnings(plan),
         "required_documents": required, "other_attachments": others,
         "resubmission": plan.status == Status.CHANGES_REQUESTED})
 

@@ -234,8 +234,14 @@ def report_detail(request, pk, report_pk):
             return redirect("programs:report_detail", pk=plan.pk, report_pk=report.pk)
     elif form is not None and form.is_bound:
         error_summary = _error_summary(form)
-    moves = [(option.to, option.move) for option in REPORT_WORKFLOW.moves_for(request.user, report)
-             if option.to != ReportStatus.SUBMITTED]  # the partner submits with the form
+    # The partner submits with the form; the other moves are offered as buttons only when the
+    # workflow would accept them now, else shown with what is missing.
+    options = [option for option in REPORT_WORKFLOW.moves_for(request.user, report)
+               if option.to != ReportStatus.SUBMITTED]
+    moves = [(option.to, option.move) for option in options if option.allowed_now]
+    blocked_moves = [{"to": option.to, "move": option.move, "missing": option.missing,
+                      "next_step": option.next_step}
+                     for option in options if not option.allowed_now]
     events = (PlanEvent.objects.for_user(request.user).filter(report=report)
               .select_related("actor").order_by("created_at", "pk"))
     total_asked = sum((line.requested_amount for m in measures for line in m.budget_lines.all()),
@@ -252,6 +258,7 @@ def report_detail(request, pk, report_pk):
         "total_asked": total_asked,
         "total_spent": total_spent,
         "moves": moves,
+        "blocked_moves": blocked_moves,
         "events": events,
         "attachments": report.attachments.all(),
         "is_late": report.is_late(),

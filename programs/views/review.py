@@ -46,9 +46,21 @@ def _plan_for_page(request, pk):
         Prefetch("reports", queryset=Report.objects.order_by("due_on", "pk")),
         Prefetch("events", queryset=PlanEvent.objects.select_related("actor", "report")
                  .order_by("created_at", "pk")),
-        Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        Prefetch("comments", queryset=Comment.objects.for_user(request.user)
+                 .select_related("author")),
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def _comments(request, plan):
+    """The plan's comments the user may read (a partner never reads an internal one)."""
+    return list(Comment.objects.for_user(request.user).filter(plan=plan)
+                .select_related("author"))
+
+
+def _comment_form(request, plan, data=None):
+    return CommentForm(data, internal_allowed=permissions.can_comment_plan_internally(
+        request.user, plan))
 
 
 def _detail_url(plan_pk, anchor=""):
@@ -59,14 +71,17 @@ def _comment_context(request, plan, comments, form=None, added=False):
     return {
         "plan": plan,
         "comments": comments,
-        "comment_form": form or CommentForm(),
+        "comment_form": form or _comment_form(request, plan),
         "can_comment": permissions.can_comment_plan(request.user, plan),
+        "is_staff_reader": permissions.can_view_queue(request.user),
         "comment_added": added,
     }
 
 
 def _moves(user, plan):
-    """The moves ``user`` may make now, with what each form needs."""
+    """The moves of ``user``'s role from the plan's status, with what each form needs: a
+    ``live`` one is a button (the service would accept it now); a blocked one says what is
+    missing and where to do it (``next_step``), with no button."""
     moves = []
     for option in workflow.PLAN_WORKFLOW.moves_for(user, plan):
         to, move = option.to, option.move
@@ -77,6 +92,8 @@ def _moves(user, plan):
             amount = (plan.recommended_amount if to == Status.APPROVED
                       and plan.recommended_amount is not None else plan.requested_total)
         moves.append({"to": to, "move": move, "amount": amount,
+                      "live": option.allowed_now, "missing": option.missing,
+                      "next_step": option.next_step,
                       "danger": to in (Status.REFUSED, Status.WITHDRAWN,
                                        Status.NOT_RECOMMENDED)})
     return moves
@@ -101,11 +118,7 @@ def _render_detail(request, plan, *, comment_form=None, status=200):
             attachment.report.plan = plan
         attachment.can_delete = permissions.can_delete_attachment(user, attachment)
     can_edit = permissions.can_edit_plan(user, plan)
-    missing = []
-    if can_edit:
-        missing = list(workflow.missing_parts(plan))
-        if plan.status == Status.DRAFT:
-            missing = list(workflow.call_is_open(plan)) + missing
+    is_partner = permissions.is_plan_partner(user, plan)
     context = {
         "plan": plan,
         "measures": measures,
@@ -114,11 +127,13 @@ def _render_detail(request, plan, *, comment_form=None, status=200):
         "events": list(plan.events.all()),
         "moves": _moves(user, plan),
         "can_edit": can_edit,
-        "missing_parts": missing,
         "can_upload": permissions.can_add_plan_attachment(user, plan),
         "upload_form": AttachmentForm(plan=plan),
         "can_schedule_reports": permissions.can_schedule_reports(user, plan),
-        "is_partner": permissions.is_plan_partner(user, plan),
+        "is_partner": is_partner,
+        # A warning for the ministry, not a refusal (the partner sees it on the form's review).
+        "period_warnings": ([] if is_partner or not permissions.can_view_queue(user)
+                            else workflow.period_warnings(plan)),
         **_comment_context(request, plan, list(plan.comments.all()), comment_form),
     }
     return render(request, "programs/plan_detail.html", context, status=status)
@@ -152,11 +167,12 @@ def plan_transition(request, pk, to):
 @require_POST
 def comment_add(request, pk):
     plan = get_object_or_404(_scoped_plans(request).select_related("organisation"), pk=pk)
-    form = CommentForm(request.POST)
+    form = _comment_form(request, plan, request.POST)
     added = False
     if form.is_valid():
         try:
-            services.comment_add(actor=request.user, plan=plan, body=form.cleaned_data["body"])
+            services.comment_add(actor=request.user, plan=plan, body=form.cleaned_data["body"],
+                                 internal=form.cleaned_data.get("internal", False))
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             for field, field_errors in errors.items():
@@ -164,7 +180,7 @@ def comment_add(request, pk):
         else:
             added = True
     if request.htmx:
-        comments = list(plan.comments.select_related("author"))
+        comments = _comments(request, plan)
         response = render(request, "programs/_comments.html",
                           _comment_context(request, plan, comments,
                                            None if added else form, added))

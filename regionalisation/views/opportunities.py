@@ -283,9 +283,12 @@ def opportunity_edit(request, pk):
 
 
 def _moves(user, opportunity, move_form=None):
-    """The moves the user may make now, with the error of the one just refused."""
+    """The moves of the user's role from the opportunity's status, with the error of the one
+    just refused: a ``live`` one is a form (the service would accept it now); a blocked one
+    says what is missing and where to do it (``next_step``), with no button."""
     failed = move_form.data.get("to") if move_form is not None else None
-    return [{"to": option.to, "move": option.move,
+    return [{"to": option.to, "move": option.move, "live": option.allowed_now,
+             "missing": option.missing, "next_step": option.next_step,
              "danger": option.to == OpportunityStatus.WITHDRAWN,
              "errors": move_form.errors.get("comment") if option.to == failed else None,
              "comment": move_form.data.get("comment", "") if option.to == failed else ""}
@@ -379,7 +382,7 @@ def opportunity_move(request, pk):
         raise Http404 from None
     except services.TransitionRefused as exc:
         form.add_error("comment", exc)
-        if not any(item["to"] == form.data.get("to")
+        if not any(item["to"] == form.data.get("to") and item["live"]
                    for item in _moves(user, opportunity)):
             for message in exc.messages:
                 messages.error(request, message)

@@ -61,6 +61,7 @@ def _require_importer(user):
 
 def _get_import(request, pk):
     _require_importer(request.user)
+    services.cohort_imports_expire()
     return get_object_or_404(CohortImport.objects.select_related("uploaded_by"), pk=pk)
 
 
@@ -133,6 +134,7 @@ def cohort_template(request, fmt):
 @login_required
 def cohort_import_history(request):
     _require_importer(request.user)
+    services.cohort_imports_expire()
     imports = CohortImport.objects.select_related("uploaded_by").order_by("-created_at", "-pk")
     page = Paginator(imports, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "regions/cohort_import_history.html", {"page": page, "query": ""})

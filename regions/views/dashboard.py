@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from portal.exports import export_response
 
-from ..dashboard import Cohort, available_cohorts, default_pair
+from ..dashboard import Cohort, cohort_coverage, default_pair, montreal_area
 from ..dashboard import cohort_dashboard as compute
-from ..models import ImmigrationCategory
+from ..models import ImmigrationCategory, Region
 from ..permissions import can_view_cohort_dashboard
 
 
@@ -28,9 +28,17 @@ class DashboardForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("Immigration category"),
                                  choices=ImmigrationCategory.choices)
 
-    def __init__(self, data, cohorts):
+    def __init__(self, data, cohorts, coverage=None, regions_count=0):
         super().__init__(data)
-        choices = [(cohort.key, cohort.label) for cohort in cohorts]
+        coverage = coverage or {}
+        choices = []
+        for cohort in cohorts:
+            label = cohort.label
+            covered = coverage.get(cohort)
+            if covered is not None and covered < regions_count:
+                label = _("%(cohort)s — incomplete: %(count)s of %(total)s regions") % {
+                    "cohort": label, "count": covered, "total": regions_count}
+            choices.append((cohort.key, label))
         self.fields["cohort_a"].choices = choices
         self.fields["cohort_b"].choices = choices
 
@@ -46,19 +54,27 @@ def require_dashboard(user):
 
 
 def form_and_dashboard(request):
-    """The form (the query string over the defaults: the two most recent cohorts, all
-    categories) and, when it is valid, the dashboard."""
-    cohorts = available_cohorts()
-    pair = default_pair(cohorts)
+    """The form (the query string over the defaults: the two most recent cohorts covering
+    every region in the chosen category, all categories) and, when it is valid, the
+    dashboard. A cohort lacking some regions is labelled « incomplete » in the choices and
+    never chosen by default while a complete one exists."""
+    category = request.GET.get("category") or ImmigrationCategory.ALL
+    if category not in ImmigrationCategory.values:
+        category = ImmigrationCategory.ALL
+    coverage = dict(cohort_coverage(category))
+    cohorts = list(coverage)
+    regions = list(Region.objects.order_by("code").values("code", "name"))
+    complete = {cohort for cohort, count in coverage.items() if count >= len(regions)}
+    pair = default_pair(cohorts, complete)
     if pair is None:
         return None, None
     data = {"cohort_a": pair[0].key, "cohort_b": pair[1].key,
             "category": ImmigrationCategory.ALL}
     data.update({key: request.GET[key] for key in data if request.GET.get(key)})
-    form = DashboardForm(data, cohorts)
+    form = DashboardForm(data, cohorts, coverage, len(regions))
     if not form.is_valid():
         return form, None
-    return form, compute(*form.chosen())
+    return form, compute(*form.chosen(), montreal=montreal_area(), regions=regions)
 
 
 def _cell(value):

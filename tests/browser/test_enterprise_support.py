@@ -47,6 +47,7 @@ ENTERPRISE_NAME = "Soudures Saint-Maurice inc."
 NEQ = valid_neq(4_815_162)
 #: Shawinigan, in the Mauricie: served by the Shawinigan office (not Trois-Rivières).
 MUNICIPALITY_CODE = "36033"
+SUBJECT = "Recruter trois soudeurs"
 NEEDS = "Nous cherchons trois soudeurs pour notre nouvelle ligne de production."
 JOB_TITLE = "Soudeur-monteur ou soudeuse-monteuse"
 INTERNAL_NOTE = "Note interne confidentielle"
@@ -201,6 +202,13 @@ def test_an_enterprise_registers_asks_for_recruitment_help_and_sees_only_shared_
     wait_for_path(page, "/")
     expect(page.get_by_role("heading", level=2, name=ENTERPRISE_NAME)).to_be_visible()
     assert_accessible(page)
+    # Its home leads with asking for help, and offers nothing of action plans.
+    main = page.get_by_role("main")
+    expect(main.get_by_role("heading", level=2).first).to_have_text(tr(page, "Ask for help"))
+    expect(main.get_by_role("link", name=tr(page, "Ask for help"), exact=True)).to_have_attribute(
+        "href", "/entreprises/demandes/nouvelle/")
+    expect(main_menu(page).get_by_role("link", name=tr(page, "My action plans"))).to_have_count(0)
+    expect(main_menu(page).get_by_role("link", name=tr(page, "Reports"))).to_have_count(0)
 
     # --- It asks for help to recruit -------------------------------------------------------
     follow(main_menu(page).get_by_role("link", name=tr(page, "Support cases")),
@@ -217,6 +225,7 @@ def test_an_enterprise_registers_asks_for_recruitment_help_and_sees_only_shared_
 
     page.get_by_role("checkbox", name=tr(page, "Accompaniment"), exact=True).check()
     page.get_by_role("checkbox", name=tr(page, "Recruit"), exact=True).check()
+    labelled(page, page, "Subject").fill(SUBJECT)
     labelled(page, page, "Describe your needs").fill(NEEDS)
     position = page.get_by_role("group", name=tr(page, "Position %(number)s") % {"number": 1},
                                 exact=True)
@@ -233,8 +242,8 @@ def test_an_enterprise_registers_asks_for_recruitment_help_and_sees_only_shared_
 
     # It went to the office serving the enterprise.
     assert case.office == serving == organisation.office
-    assert (case.status, case.help_kinds, case.topics) == (
-        CaseStatus.NEW, ["accompaniment"], ["recruitment"])
+    assert (case.status, case.subject, case.help_kinds, case.topics) == (
+        CaseStatus.NEW, SUBJECT, ["accompaniment"], ["recruitment"])
     position_row = case.positions.get()
     assert (position_row.count, position_row.noc_code, position_row.municipality_id,
             position_row.french_level) == (3, "72106", shawinigan.pk, "intermediate")

@@ -62,6 +62,7 @@ def other_shop(world):
 
 def request_data(**overrides):
     data = {
+        "subject": "Recruter trois soudeurs",
         "help_kinds": ["accompaniment"],
         "topics": ["recruitment"],
         "description": "Nous cherchons des soudeurs et voulons accueillir des travailleurs.",
@@ -293,7 +294,7 @@ def test_the_enterprise_may_only_withdraw_its_request(client, shop):
     assert 'value="withdrawn"' in page and 'value="resolved"' not in page
     refused = move(client, case, "closed", outcome="resolved", follow=True)
     assert "An enterprise may only withdraw its request." in texts(refused)
-    move(client, case, "closed", outcome="withdrawn")
+    move(client, case, "closed", outcome="withdrawn", comment="Le poste est comblé.")
 
     case.refresh_from_db()
     assert (case.status, case.outcome) == (CaseStatus.CLOSED, "withdrawn")

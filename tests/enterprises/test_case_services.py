@@ -83,6 +83,7 @@ def _position(**changes):
 
 def _open(actor, organisation, **changes):
     values = {"actor": actor, "organisation": organisation,
+              "subject": "Accueillir trois travailleurs de Tunisie",
               "help_kinds": [HelpKind.ACCOMPANIMENT], "topics": [Topic.INTEGRATION],
               "description": "  Nous accueillons trois travailleurs de Tunisie en mars.  "}
     values.update(changes)

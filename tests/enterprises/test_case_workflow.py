@@ -307,7 +307,8 @@ def test_the_enterprise_may_close_its_case_only_by_withdrawing_it(people, frm, o
     case = case_in(frm, people)
     before = snapshot(case.pk)
     call = lambda: services.case_transition(  # noqa: E731
-        actor=people["enterprise"], case_id=case.pk, to=S.CLOSED, outcome=outcome)
+        actor=people["enterprise"], case_id=case.pk, to=S.CLOSED, outcome=outcome,
+        comment="Nous avons trouvé une autre solution.")
     if outcome == Outcome.WITHDRAWN:
         call()
         stored = Case.objects.get(pk=case.pk)
@@ -493,7 +494,8 @@ def test_the_whole_journey_keeps_a_follow_up_date_while_open_and_one_row_per_mov
         (u["adviser"], S.IN_PROGRESS, {}),
         (u["adviser"], S.CLOSED, {"outcome": Outcome.REFERRED}),
         (u["adviser"], S.IN_PROGRESS, {"comment": "Rouvert.", "next_follow_up": later}),
-        (u["enterprise"], S.CLOSED, {"outcome": Outcome.WITHDRAWN}),
+        (u["enterprise"], S.CLOSED, {"outcome": Outcome.WITHDRAWN,
+                                     "comment": "Nous n’en avons plus besoin."}),
     ]
     previous = S.NEW
     for actor, to, extra in moves:

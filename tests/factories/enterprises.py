@@ -58,6 +58,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.LazyFunction(lambda: EnterpriseFactory().organisation)
     office = factory.LazyAttribute(lambda o: o.organisation.office)
+    subject = factory.Sequence(lambda n: f"Accueillir nos nouveaux travailleurs ({n})")
     help_kinds = factory.LazyFunction(lambda: [HelpKind.INFORMATION])
     topics = factory.LazyFunction(lambda: [Topic.INTEGRATION])
     description = "Nous voulons mieux accueillir nos nouveaux travailleurs."

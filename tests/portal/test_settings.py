@@ -7,7 +7,7 @@ from django.conf import settings
 
 def _run(env_overrides):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS",
+           if k not in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL",
                         "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_overrides, DJANGO_SETTINGS_MODULE="portal.settings.production")
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy",
@@ -15,13 +15,43 @@ def _run(env_overrides):
                           cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
 
 
+PRODUCTION = {"SECRET_KEY": "k" * 20 + "-Zx9!" * 10, "ALLOWED_HOSTS": "portail.example",
+              "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portail",
+              "PORTAL_BASE_URL": "https://portail.example"}
+
+
 def test_production_refuses_to_start_without_its_required_variables():
-    result = _run({"DATABASE_URL": "postgres://x@127.0.0.1/x", "ALLOWED_HOSTS": "a.example"})
+    result = _run({"DATABASE_URL": "postgres://x@127.0.0.1/x", "ALLOWED_HOSTS": "a.example",
+                   "PORTAL_BASE_URL": "https://a.example"})
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_address_links_in_emails_lead_to():
+    result = _run({k: v for k, v in PRODUCTION.items() if k != "PORTAL_BASE_URL"})
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL is required" in result.stderr
+
+
+def test_production_refuses_an_address_that_is_not_a_web_address():
+    result = _run({**PRODUCTION, "PORTAL_BASE_URL": "portail.example"})
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL must be the portal's public address" in result.stderr
+
+
 def test_production_settings_pass_the_deployment_checklist():
-    result = _run({"SECRET_KEY": "k" * 20 + "-Zx9!" * 10, "ALLOWED_HOSTS": "portail.example",
-                   "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portail"})
+    result = _run(PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_local_default_is_the_address_bin_run_serves():
+    """Without the variable, the local settings point links at bin/run's default address;
+    bin/run sets it from its port argument."""
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_BASE_URL"}
+    code = "from django.conf import settings; print(settings.PORTAL_BASE_URL)"
+    local = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                           cwd=settings.BASE_DIR, capture_output=True, text=True,
+                           env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings.local"})
+    assert local.stdout.strip() == "http://127.0.0.1:8000", local.stderr
+    run_script = (settings.BASE_DIR / "bin" / "run").read_text()
+    assert 'export PORTAL_BASE_URL="http://127.0.0.1:${1:-8000}"' in run_script

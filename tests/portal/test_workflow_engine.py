@@ -171,6 +171,32 @@ def test_moves_for_runs_the_guards_only_when_asked_and_once(world, plan):
     assert guard_calls == [plan.pk]
 
 
+def test_a_blocked_move_says_where_to_give_what_is_missing_and_apply_refuses_it_alike(
+        world, plan):
+    def where(user, obj):
+        return ("Change the title", f"/plans/{obj.pk}/title/?by={user.pk}")
+
+    table = {**TABLE, (Status.DRAFT, Status.SUBMITTED): Move(
+        frozenset({"partner"}), "Send", guards=(title_guard,), next_step=where)}
+    flow = workflow(table=table)
+    partner = world["users"]["partner"]
+
+    (send, _drop) = flow.moves_for(partner, plan)
+    assert send.allowed_now and send.next_step is None  # nothing to do first
+
+    plan.title = "blocked"
+    plan.save()
+    (send, _drop) = flow.moves_for(partner, plan)
+    assert not send.allowed_now
+    assert send.next_step == ("Change the title", f"/plans/{plan.pk}/title/?by={partner.pk}")
+    with pytest.raises(TransitionRefused) as refusal:
+        flow.apply(actor=partner, obj_id=plan.pk, to=Status.SUBMITTED)
+    assert refusal.value.messages == send.missing
+    # A move without a place to go says only what is missing.
+    (plain_send, _drop) = WORKFLOW.moves_for(partner, plan)
+    assert not plain_send.allowed_now and plain_send.next_step is None
+
+
 def test_moves_for_applies_the_extra_actor_check(world, plan):
     locked = workflow(may_move=lambda actor, obj: "locked" not in obj.title)
     assert len(locked.moves_for(world["users"]["partner"], plan)) == 2

@@ -466,7 +466,7 @@ def test_the_form_errors_are_in_french_and_tied_to_their_fields(client, people):
     assert 'aria-describedby="id_title_error"' in html
     assert re.search(r'<fieldset[^>]*aria-describedby="[^"]*id_regions_error"', html)
     assert re.search(r'id="id_regions_error"><li>Choisissez au moins une région que '
-                     r"l&#x27;activité fait connaître.</li>", html)
+                     r"l’activité fait connaître.</li>", html)
 
 
 def test_the_service_refusals_show_on_their_fields(client, people):
@@ -574,7 +574,7 @@ def test_a_change_below_the_people_already_counted_is_refused(client, people, ac
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "12 personnes établies après 6 mois, c&#x27;est plus que les 5 participants." \
+    assert "12 personnes établies après 6 mois, c’est plus que les 5 participants." \
         in html
     activity.refresh_from_db()
     assert activity.participants == 40
@@ -641,7 +641,7 @@ def test_outcomes_need_the_participants_first(client, people):
 
     page = client.get(outcomes(activity, 6)).content.decode()
 
-    assert "Inscrivez d&#x27;abord le nombre de participants." in page
+    assert "Inscrivez d’abord le nombre de participants." in page
     assert edit(activity) in page
 
 
@@ -662,7 +662,7 @@ def test_the_organisation_records_the_outcomes_per_region(client, people):
                                                    f"region_{estrie}": "6"})
     missing = client.post(outcomes(activity, 6), {f"region_{mauricie}": "15"})
     assert too_many.status_code == 200
-    assert ("21 personnes établies après 6 mois, c&#x27;est plus que les 20 participants."
+    assert ("21 personnes établies après 6 mois, c’est plus que les 20 participants."
             in too_many.content.decode())
     assert f'id="id_region_{estrie}_error"' in missing.content.decode()
     assert f'aria-describedby="id_region_{estrie}_error"' in missing.content.decode()

@@ -108,7 +108,7 @@ def test_an_activity_promotes_at_least_one_region(member):
         create(member, regions=())
 
     assert messages_of(refused, "regions") == [
-        "Choisissez au moins une région que l'activité fait connaître."]
+        "Choisissez au moins une région que l’activité fait connaître."]
 
 
 def test_an_activity_cannot_end_before_it_starts(member):
@@ -278,7 +278,7 @@ def test_outcomes_need_the_number_of_participants(member, organisation):
                                           settled={region("04").pk: 3})
 
     assert messages_of(refused, "participants") == [
-        "Inscrivez d'abord le nombre de participants."]
+        "Inscrivez d’abord le nombre de participants."]
 
 
 def test_the_people_settled_cannot_exceed_the_participants(member, organisation):
@@ -290,7 +290,7 @@ def test_the_people_settled_cannot_exceed_the_participants(member, organisation)
             settled={region("04").pk: 7, region("05").pk: 4})
 
     assert refused.value.messages == [
-        "11 personnes établies après 6 mois, c'est plus que les 10 participants."]
+        "11 personnes établies après 6 mois, c’est plus que les 10 participants."]
     assert settled(activity, 6) == {"04": None, "05": None}
 
 

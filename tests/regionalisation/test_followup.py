@@ -351,7 +351,7 @@ def test_the_export_follows_the_filters_and_is_in_french_by_default(client, worl
     client.force_login(world["users"]["adviser"])
     rows = csv_rows(client.get(export_url("csv"), {"period": ALL_TIME}))
     assert rows[0][:4] == ["Code de région", "Région", "Période", "Offres validées"]
-    assert rows[0][-1] == "Taux d'installation après 12 mois (%)"
+    assert rows[0][-1] == "Taux d’installation après 12 mois (%)"
     assert rows[-1][2] == "Depuis le début"
     assert rows[-1][3:7] == ["6", "3", "1", "23"]
 

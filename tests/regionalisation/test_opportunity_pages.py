@@ -686,3 +686,38 @@ def test_the_page_runs_the_same_number_of_queries_for_1_and_12_events(client, wo
     assert small == large
 
 
+
+
+def live_move_buttons(response):
+    """The moves offered as a button (a form with its hidden « to »)."""
+    import re
+
+    return re.findall(r'<input type="hidden" name="to" value="([a-z_]+)">',
+                      response.content.decode())
+
+
+def test_a_move_blocked_by_a_past_expiry_date_says_where_to_fix_it_instead_of_a_button(
+        client, world, shop):
+    organisation, employer = shop
+    adviser = world["users"]["adviser"]
+    past = timezone.localdate() - timedelta(days=2)
+    draft = OpportunityFactory(enterprise=organisation, expires_on=past)
+    submitted = OpportunityFactory(enterprise=organisation, expires_on=past,
+                                   status=S.SUBMITTED)
+
+    client.force_login(employer)
+    page = client.get(detail_url(draft))
+    assert live_move_buttons(page) == [S.WITHDRAWN]
+    html = page.content.decode()
+    panel = html[html.index('id="actions"'):html.index("</section>", html.index('id="actions"'))]
+    assert gettext("Submit for validation") in panel
+    assert (gettext("The expiry date (%(date)s) has passed: change it first.")
+            % {"date": past.isoformat()}) in panel
+    assert f'href="{edit_url(draft)}"' in panel
+
+    client.force_login(adviser)
+    page = client.get(detail_url(submitted))
+    assert live_move_buttons(page) == [S.DRAFT, S.WITHDRAWN]  # no « Validate and publish »
+    html = page.content.decode()
+    assert f'href="{detail_url(submitted)}#move-draft-title"' in html
+    assert 'id="move-draft-title"' in html

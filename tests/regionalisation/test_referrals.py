@@ -149,12 +149,12 @@ def test_hires_are_recorded_on_a_filled_or_expired_opportunity(client, org_a, em
 
 
 @pytest.mark.parametrize("posted, field, message", [
-    (counts(3, 2, 3), "hires", "Il ne peut pas y avoir plus d'embauches que d'entrevues."),
+    (counts(3, 2, 3), "hires", "Il ne peut pas y avoir plus d’embauches que d’entrevues."),
     (counts(2, 3, 0), "interviews",
-     "Il ne peut pas y avoir plus d'entrevues que de candidatures présentées."),
+     "Il ne peut pas y avoir plus d’entrevues que de candidatures présentées."),
     (counts(-1, 0, 0), "candidates", "Un nombre ne peut pas être négatif."),
     (counts("trois", 0, 0), "candidates", "Inscrivez un nombre entier."),
-    (counts(2, "", 0), "interviews", "Inscrivez un nombre (0 s'il n'y en a aucun)."),
+    (counts(2, "", 0), "interviews", "Inscrivez un nombre (0 s’il n’y en a aucun)."),
     (counts(2, 1.5, 0), "interviews", "Inscrivez un nombre entier."),
 ])
 def test_refusals_are_shown_on_the_fields_in_french_and_write_nothing(
@@ -171,7 +171,7 @@ def test_refusals_are_shown_on_the_fields_in_french_and_write_nothing(
     assert f'id="{error_id}"' in html
     assert f'aria-describedby="id_referral_{field}_helptext {error_id}"' in html
     assert 'aria-invalid="true"' in html
-    assert "Les nombres n'ont pas été enregistrés : corrigez les champs ci-dessous." in html
+    assert "Les nombres n’ont pas été enregistrés : corrigez les champs ci-dessous." in html
     assert "Les nombres de votre organisme ont été enregistrés." not in html
     referral = OpportunityReferral.objects.get()
     assert (referral.candidates, referral.interviews, referral.hires) == (1, 1, 0)
@@ -183,7 +183,7 @@ def test_without_htmx_a_refusal_comes_back_as_a_message(client, org_a, opportuni
     assert response.status_code == 302
     assert response["Location"] == detail_url(opportunity) + "#referrals"
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Embauches : Il ne peut pas y avoir plus d'embauches que d'entrevues."]
+        "Embauches : Il ne peut pas y avoir plus d’embauches que d’entrevues."]
     assert not OpportunityReferral.objects.exists()
 
 

@@ -56,7 +56,7 @@ MRCS = ["372", "510", "350", "450", "470", "560", "890", "100", "290"]
 
 NON_PROFITS = [
     ("Accueil Mauricie (fictif)", NonProfitKind.SETTLEMENT, "04"),
-    ("Carrefour d'intégration de l'Estrie (fictif)", NonProfitKind.SETTLEMENT, "05"),
+    ("Carrefour d’intégration de l’Estrie (fictif)", NonProfitKind.SETTLEMENT, "05"),
     ("Passerelle Montréal-Régions (fictif)", NonProfitKind.REGIONALISATION, "06"),
     ("Francisation Côte-Nord (fictif)", NonProfitKind.FRANCISATION, "09"),
     ("Centre de services scolaire du Fleuve (fictif)", NonProfitKind.SCHOOL_SERVICE_CENTRE,
