@@ -63,4 +63,7 @@ ALLAUTH_TEXTS = (
     gettext_noop('email addresses'),
     gettext_noop('email confirmation'),
     gettext_noop('email confirmations'),
+    # verified_email_required.html (its texts span lines, as allauth wrote them)
+    gettext_noop("This part of the site requires us to verify that\nyou are who you claim to be. For this purpose, we require that you\nverify ownership of your email address. "),
+    gettext_noop("We have sent an email to you for\nverification. Please click on the link inside that email. If you do not see the verification email in your main inbox, check your spam folder. Otherwise\ncontact us if you do not receive it within a few minutes."),
 )
