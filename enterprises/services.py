@@ -384,14 +384,12 @@ def enterprise_register(*, email: str, password: str, first_name: str, last_name
     if existing is None and not parsed.checksum_ok and not neq_confirmed:
         raise ValidationError({"neq": _neq_checksum_warning()})
     email = (email or "").strip().lower()
-    if email and (User.objects.filter(email__iexact=email).exists()
-                  or EmailAddress.objects.filter(email__iexact=email).exists()):
-        raise ValidationError({"email": ValidationError(
-            _("An account already uses this email address."), code="email_taken")})
     errors: dict = {}
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(),
                 role=Role.PARTNER)
-    _collect(errors, lambda: user.full_clean(exclude=["password"]))
+    # Every check first, the address's owner last: a known and an unknown address get the same
+    # answer (a weak password, a missing name...) until the form is otherwise valid.
+    _collect(errors, lambda: user.full_clean(exclude=["password"], validate_unique=False))
     _collect(errors, lambda: _password_ok(password, user))
     organisation = enterprise = None
     if existing is None:
@@ -406,6 +404,11 @@ def enterprise_register(*, email: str, password: str, first_name: str, last_name
         _collect(errors, lambda: enterprise.full_clean(exclude=["organisation"]))
     if errors:
         raise ValidationError(errors)
+    if email and (User.objects.filter(email__iexact=email).exists()
+                  or EmailAddress.objects.filter(email__iexact=email).exists()):
+        user.set_password(password)  # a registration's hashing work: the delay tells nothing
+        raise ValidationError({"email": ValidationError(
+            _("An account already uses this email address."), code="email_taken")})
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, role=Role.PARTNER,

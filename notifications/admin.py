@@ -9,11 +9,14 @@ from .models import Notification, Reminder, ReminderSettings
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "kind", "key", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
+    list_display = ["recipient", "kind", "key", "created_at", "read_at", "email_state",
+                    "emailed_at", "email_attempts"]
+    list_filter = ["email_state", "kind"]
     search_fields = ["recipient__email", "key"]
     list_select_related = ["recipient"]
-    readonly_fields = ["recipient", "key", "kind", "params", "url", "created_at", "emailed_at"]
+    readonly_fields = ["recipient", "key", "kind", "params", "url", "created_at", "emailed_at",
+                       "email_state", "email_attempts", "email_last_error",
+                       "email_next_attempt_at"]
 
 
 @admin.register(ReminderSettings)

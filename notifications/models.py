@@ -16,6 +16,15 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
+class EmailState(models.TextChoices):
+    """Where a notification's email stands: the outbox (see ``notifications.services``)."""
+
+    OWED = "owed", _("To send")
+    SENT = "sent", _("Emailed")
+    FAILED = "failed", _("Email failed")
+    NOT_OWED = "not_owed", _("Not emailed (digest or preference)")
+
+
 class Notification(models.Model):
     """Something a person should know, shown in the portal and sent by email.
 
@@ -24,6 +33,12 @@ class Notification(models.Model):
     inserted once and its email sent only by the call that inserted it, however many times a
     task runs. The text is rendered when shown, in the reader's language, from ``kind`` and
     ``params`` (see ``notifications.messages``).
+
+    The row is also the email's outbox: ``email_state`` is ``owed`` from the insert when the
+    person wants an email of it now, ``not_owed`` when a daily digest carries it or they want
+    none; the sender turns ``owed`` into ``sent`` (with ``emailed_at``) in the transaction that
+    holds the row's lock, or counts a failed attempt (``email_attempts``, ``email_last_error``,
+    ``email_next_attempt_at``) and gives up (``failed``) after ``EMAIL_MAX_ATTEMPTS``.
     """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
@@ -35,6 +50,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    email_state = models.CharField(_("email"), max_length=10, choices=EmailState.choices,
+                                   default=EmailState.OWED)
+    email_attempts = models.PositiveSmallIntegerField(_("failed email attempts"), default=0)
+    email_last_error = models.CharField(_("last email error"), max_length=300, blank=True)
+    email_next_attempt_at = models.DateTimeField(_("next email attempt"), null=True,
+                                                 blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -46,7 +67,11 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "key"],
                                     name="notification_once_per_recipient_and_key"),
         ]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            # The recovery job's walk: owed emails, oldest first.
+            models.Index(fields=["email_state", "created_at"], name="notification_outbox"),
+        ]
 
     def __str__(self):
         return f"{self.recipient} — {self.key}"

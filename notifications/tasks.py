@@ -5,14 +5,31 @@ from smtplib import SMTPException
 from celery import shared_task
 
 
-@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=30, max_retries=6)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_notification_email(notification_id: int) -> bool:
+    """The fast path of one owed email. A failure is counted on the notification (its outbox
+    state) and retried by ``send_owed_emails``, not by Celery: the task never retries."""
     from . import services
 
     return services.notification_email_send(notification_id=notification_id)
 
 
-@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=60, max_retries=6)
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=300)
+def send_owed_emails(older_than_seconds: float | None = None) -> dict:
+    """Every email owed for more than two minutes (``older_than_seconds`` overrides it) and
+    due, whose task was lost or failed (declared in portal/celery.py, every 5 minutes). Safe
+    to run twice or at once: each email is sent under its row's lock."""
+    from datetime import timedelta
+
+    from . import services
+
+    if older_than_seconds is None:
+        return services.owed_emails_send()
+    return services.owed_emails_send(older_than=timedelta(seconds=older_than_seconds))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(SMTPException, ConnectionError), retry_backoff=60, max_retries=6)
 def send_email_digests(day: str | None = None) -> int:
     """The daily digest of everyone who chose one (declared in portal/celery.py). ``day``
     (ISO) defaults to today in America/Montreal."""
@@ -26,7 +43,7 @@ def send_email_digests(day: str | None = None) -> int:
         day=date.fromisoformat(day) if day else timezone.localdate())
 
 
-@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=3300, time_limit=3600)
 def daily_reminders(day: str | None = None, chunk: int | None = None,
                     pause: float | None = None) -> dict:
     """Every reminder sweep the domain apps registered (``notifications.reminders``), for

@@ -12,10 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from accounts.links import absolute_url
 from accounts.models import Role, User
 from antennes.models import Office
 from antennes.services import office_for_location
@@ -203,7 +205,8 @@ def invitation_create(*, actor: User, organisation: Organisation, email: str,
                       accept_url_template: str) -> Invitation:
     """Invite ``email`` to join ``organisation``. ``accept_url_template`` is an absolute URL
     with ``{token}`` where the secret goes. A Celery task sends the email once the row is
-    committed (a rolled-back invitation sends nothing)."""
+    committed (a rolled-back invitation sends nothing); if that task is lost, the periodic
+    ``owed_invitations_send`` sends it."""
     if not permissions.can_invite_to_organisation(actor, organisation):
         raise PermissionDenied
     email = email.strip().lower()
@@ -224,7 +227,7 @@ def invitation_create(*, actor: User, organisation: Organisation, email: str,
             {"email": _("An invitation is already waiting for this address at this "
                         "organisation.")}
         ) from exc
-    tasks.send_invitation.delay_on_commit(invitation.pk, accept_url_template)
+    _enqueue_invitation(invitation.pk, accept_url_template)
     return invitation
 
 
@@ -241,8 +244,43 @@ def invitation_resend(*, actor: User, invitation: Invitation,
     invitation.expires_at = timezone.now() + INVITATION_VALIDITY
     with transaction.atomic(), set_actor(actor):
         invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    tasks.send_invitation.delay_on_commit(invitation.pk, accept_url_template)
+    _enqueue_invitation(invitation.pk, accept_url_template)
     return invitation
+
+
+def _enqueue_invitation(invitation_id: int, accept_url_template: str) -> None:
+    """The invitation's task, after commit; a broker refusing it is logged, not raised: the
+    invitation is committed unsent, and ``owed_invitations_send`` sends it."""
+    transaction.on_commit(
+        lambda: tasks.send_invitation.delay(invitation_id, accept_url_template), robust=True)
+
+
+def invitation_accept_url_template() -> str:
+    """The invitation link, on the portal's public address, ``{token}`` where the secret goes
+    (what a task has without a request)."""
+    return absolute_url(
+        reverse("partners:invitation_accept", kwargs={"token": "TOKEN"})
+    ).replace("TOKEN", "{token}")
+
+
+#: The recovery job leaves alone an invitation (re)sent less than this ago: its task is on
+#: its way.
+OWED_INVITATION_DELAY = timedelta(minutes=2)
+
+
+def owed_invitations_send(*, older_than: timedelta = OWED_INVITATION_DELAY) -> int:
+    """Email every pending invitation whose (re)send was asked more than ``older_than`` ago
+    and never went out (its task lost with a worker or the broker, or failed for good); each
+    under ``invitation_send``'s row lock, so an invitation whose task runs now is sent once.
+    Returns how many emails left."""
+    now = timezone.now()
+    asked_before = now - older_than + INVITATION_VALIDITY  # expires_at = asked + validity
+    ids = list(Invitation.objects.filter(
+        sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True,
+        expires_at__gt=now, expires_at__lte=asked_before).order_by("pk")
+        .values_list("pk", flat=True))
+    template = invitation_accept_url_template()
+    return sum(invitation_send(invitation_id=pk, accept_url_template=template) for pk in ids)
 
 
 def invitation_send(*, invitation_id: int, accept_url_template: str) -> bool:

@@ -24,6 +24,17 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_email_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The outbox: emails owed for more than 2 minutes whose task was lost (worker killed,
+    # broker restarted) or failed are sent, each once, under its row's lock; so are
+    # invitations committed but never emailed.
+    "owed-emails": {
+        "task": "notifications.tasks.send_owed_emails",
+        "schedule": crontab(minute="*/5"),
+    },
+    "owed-invitations": {
+        "task": "partners.tasks.send_owed_invitations",
+        "schedule": crontab(minute="*/5"),
+    },
     # Cohort import previews nobody confirmed expire 24 hours after their upload.
     "hourly-cohort-preview-expiry": {
         "task": "regions.tasks.expire_cohort_previews",

@@ -30,21 +30,99 @@ ODT = "application/vnd.oasis.opendocument.text"
 EXTENSIONS = {".pdf": PDF, ".docx": DOCX, ".xlsx": XLSX, ".odt": ODT}
 
 
-def _zip_kind(upload) -> str | None:
-    upload.seek(0)
+#: Limits on a zip-based file (DOCX, XLSX, ODT), checked on the archive's directory before any
+#: part is decompressed: a few kilobytes that expand to gigabytes (a "zip bomb") are refused.
+#: ``zipfile`` never returns more bytes than a part's declared size, so the declared sizes bound
+#: what any reader (this module, openpyxl) can inflate.
+ZIP_MAX_ENTRIES = 1000
+ZIP_MAX_MEMBER_BYTES = 50 * 1024 * 1024
+ZIP_MAX_TOTAL_BYTES = 100 * 1024 * 1024
+#: Expansion ratio allowed for a part bigger than ZIP_RATIO_FROM (office XML compresses about
+#: 5 to 30 times; bombs thousands of times).
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM = 1024 * 1024
+
+
+def _too_big() -> ValidationError:
+    return ValidationError(
+        _("The compressed file expands to too much data once opened (more than %(max)s, or "
+          "more than %(ratio)s times its size, or more than %(entries)s parts): it cannot be "
+          "read safely. Save it again from its application and retry.")
+        % {"max": filesizeformat(ZIP_MAX_TOTAL_BYTES), "ratio": ZIP_MAX_RATIO,
+           "entries": ZIP_MAX_ENTRIES},
+        code="archive_too_big")
+
+
+def _broken() -> ValidationError:
+    return ValidationError(
+        _("The file is damaged or truncated: it cannot be opened. Save it again from its "
+          "application and retry."), code="archive_broken")
+
+
+def open_zip(source) -> zipfile.ZipFile:
+    """``source`` (a file object or bytes) opened as a zip archive whose parts all stay within
+    the limits above: the one way this project opens a zip-based upload. Raise a
+    ValidationError saying what is wrong (damaged, or expanding too much)."""
+    import io
+
+    if isinstance(source, bytes | bytearray | memoryview):
+        source = io.BytesIO(source)
+    source.seek(0)
     try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
-                return ODT
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "xl/workbook.xml" in names:
-                    return XLSX
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError):
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise _broken() from exc
+    try:
+        entries = archive.infolist()
+        if len(entries) > ZIP_MAX_ENTRIES:
+            raise _too_big()
+        total = 0
+        for info in entries:
+            total += info.file_size
+            if info.file_size > ZIP_MAX_MEMBER_BYTES or total > ZIP_MAX_TOTAL_BYTES:
+                raise _too_big()
+            if (info.file_size > ZIP_RATIO_FROM
+                    and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1)):
+                raise _too_big()
+    except ValidationError:
+        archive.close()
+        raise
+    return archive
+
+
+def read_member(archive: zipfile.ZipFile, name: str, limit: int = ZIP_MAX_MEMBER_BYTES) -> bytes:
+    """At most ``limit`` bytes of the part ``name`` (KeyError if absent); more is refused."""
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise _too_big()
+    return data
+
+
+def _zip_kind(upload) -> str | None:
+    """The zip-based format of ``upload``, or None; a damaged archive is None (not the format
+    its name says), an archive expanding too much raises ValidationError."""
+    try:
+        archive = open_zip(upload)
+    except ValidationError as exc:
+        upload.seek(0)
+        if exc.code == "archive_broken":
+            return None
+        raise
+    try:
+        names = set(archive.namelist())
+        if "mimetype" in names and read_member(archive, "mimetype", 200).strip() == ODT.encode():
+            return ODT
+        if "[Content_Types].xml" in names:
+            if "word/document.xml" in names:
+                return DOCX
+            if "xl/workbook.xml" in names:
+                return XLSX
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError,
+            ValueError):
         return None
     finally:
+        archive.close()
         upload.seek(0)
     return None
 
@@ -80,7 +158,12 @@ def check_upload(upload) -> tuple[str, str]:
         raise ValidationError(
             _("« %(name)s »: only PDF, DOCX, XLSX and ODT files are accepted.") % {"name": name},
             code="extension")
-    actual = sniff(upload)
+    try:
+        actual = sniff(upload)
+    except ValidationError as exc:
+        raise ValidationError(_("« %(name)s »: %(problem)s")
+                              % {"name": name, "problem": exc.messages[0]},
+                              code=exc.code) from exc
     if actual != expected:
         raise ValidationError(
             _("« %(name)s » is not a real %(format)s file: its content does not match its "

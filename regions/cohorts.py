@@ -5,7 +5,13 @@ Files as people make them are accepted:
 - CSV in UTF-8 (with or without BOM) or Windows-1252 (Excel's "CSV"), separated by commas or
   semicolons (French Excel), numbers written "1234", "1 234" (space, no-break space or narrow
   no-break space);
-- XLSX (the first sheet).
+- XLSX with one visible sheet and no formulas (a workbook with several sheets, a hidden sheet
+  or formula cells is refused: what would be imported would not be what the person sees).
+
+Limits (stated on the import page): ``MAX_BYTES`` per file, ``MAX_ROWS`` lines,
+``MAX_COLUMNS`` columns; an XLSX is opened only within ``portal.files``' zip limits. Numbers
+are written with ASCII digits 0-9 only (« ² », « ① », Arabic-Indic or full-width digits are
+not numbers here).
 
 The header row names the columns, in any order, in any case, with or without accents; spaces and
 hyphens count as underscores. Accepted names (``HEADER_ALIASES``):
@@ -33,13 +39,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from portal import files
 from portal.text import fold
 
 from .models import CohortStatistic, ImmigrationCategory, Region
@@ -85,6 +95,13 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_COUNT = 2_147_483_647
 #: At most this many errors are reported for one file (the rest is counted, not listed).
 MAX_ERRORS = 1000
+#: The largest file read (bigger ones are refused before reading).
+MAX_BYTES = 20 * 1024 * 1024
+#: The most lines a file may have (header included), and columns a line may have.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 50
+#: Longest value quoted in a message.
+MAX_QUOTED = 100
 SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t")
 
 #: (region_id, cohort_start, cohort_end, reference_year, category)
@@ -136,8 +153,8 @@ def _is_xlsx(data: bytes, file_name: str) -> bool:
 
 
 def _decode(data: bytes) -> str:
-    head = data[:65536]
-    if b"\x00" in head or any(b < 32 and b not in (9, 10, 13) for b in head[:8192]):
+    head = data[:8192]
+    if b"\x00" in data or any(b < 32 and b not in (9, 10, 13) for b in head):
         raise FileRefused(_("The file is not a text file (CSV): it contains binary data. "
                             "Save it as CSV or XLSX."))
     try:
@@ -159,7 +176,9 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
     try:
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error as exc:
-        raise FileRefused(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
+        raise FileRefused(_("The CSV file cannot be read: a quotation mark is not closed or a "
+                            "value is too long. Save it again as CSV from your spreadsheet and "
+                            "retry.")) from exc
 
 
 def _cell(value) -> str:
@@ -170,26 +189,142 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _xlsx_refused() -> FileRefused:
+    return FileRefused(_("The file is not a valid XLSX workbook (damaged or truncated): save it "
+                         "again from your spreadsheet and retry."))
+
+
+#: A formula element (``<f>``, ``<f t="shared" …/>``, ``<x:f>``) in a sheet's XML.
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _has_formula(archive: zipfile.ZipFile, path: str) -> bool:
+    """Whether the sheet part ``path`` has a formula cell, read in chunks (its size is bounded
+    by ``files.open_zip``)."""
+    tail = b""
+    with archive.open(path.lstrip("/")) as member:
+        while chunk := member.read(1024 * 1024):
+            if _FORMULA.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _open_workbook(data: bytes):
+    """The workbook (read-only, cached values) and its one sheet, once the archive is within
+    the zip limits, has a single visible worksheet and no formula; FileRefused otherwise."""
     import openpyxl
 
-    refused = _("The file is not a valid XLSX workbook (damaged or truncated): save it again "
-                "from your spreadsheet and retry.")
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        archive = files.open_zip(data)
+    except ValidationError as exc:
+        if exc.code == "archive_broken":
+            raise _xlsx_refused() from exc
+        raise FileRefused(exc.messages[0]) from exc
+    try:
+        if "xl/workbook.xml" not in archive.namelist():
+            raise _xlsx_refused()
+        workbook = openpyxl.load_workbook(archive.fp, read_only=True, data_only=True)
+    except FileRefused:
+        archive.close()
+        raise
     except Exception as exc:  # BadZipFile, KeyError, InvalidFileException, XML errors...
-        raise FileRefused(refused) from exc
+        archive.close()
+        raise _xlsx_refused() from exc
     try:
+        names = workbook.sheetnames
+        if len(names) != 1 or len(workbook.worksheets) != 1:
+            raise FileRefused(_("The workbook has %(count)s sheets (%(names)s): keep only the "
+                                "sheet to import, or save that sheet as CSV, and retry.") % {
+                                    "count": len(names),
+                                    "names": ", ".join(f"« {n[:40]} »" for n in names[:10])})
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        if sheet.sheet_state != "visible":
+            raise FileRefused(_("The workbook's only sheet (« %(name)s ») is hidden: show it "
+                                "(or save it as CSV) so that what is imported is what you see, "
+                                "and retry.") % {"name": names[0][:40]})
+        # The sheet's stated size (its <dimension>), so a value far to the right is not
+        # silently left out and a row far down does not mean a million empty rows read.
+        if (sheet.max_column or 0) > MAX_COLUMNS:
+            raise FileRefused(_("The sheet uses %(count)s columns; the import reads at most "
+                                "%(max)s: delete the columns after the last one of the table "
+                                "and retry.") % {"count": sheet.max_column, "max": MAX_COLUMNS})
+        if (sheet.max_row or 0) > MAX_ROWS:
+            raise FileRefused(_too_long())
+        if _has_formula(archive, sheet._worksheet_path):
+            raise FileRefused(_("The sheet has formulas: copy the cells and paste them as "
+                                "values only (Paste special, Values), save, and retry."))
+    except FileRefused:
+        workbook.close()
+        archive.close()
+        raise
+    except Exception as exc:
+        workbook.close()
+        archive.close()
+        raise _xlsx_refused() from exc
+    return workbook, sheet, archive
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    workbook, sheet, archive = _open_workbook(data)
+    try:
+        # At most MAX_COLUMNS + 1 columns are read: a sheet claiming 16,384 columns costs no more.
+        for values in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
             yield [_cell(v) for v in values]
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, TypeError,
-            IndexError) as exc:
-        raise FileRefused(refused) from exc
-    except Exception as exc:  # lxml / expat parse errors of a truncated sheet
-        raise FileRefused(refused) from exc
+    except FileRefused:
+        raise
+    except Exception as exc:  # zip, lxml / expat errors of a truncated sheet, bad values...
+        raise _xlsx_refused() from exc
     finally:
         workbook.close()
+        archive.close()
+
+
+def check_file(data: bytes, file_name: str) -> None:
+    """Refuse (FileRefused) a file the import cannot read as a whole: too big or empty, a
+    damaged or over-expanding XLSX, several or hidden sheets, formulas, binary data or an
+    unknown encoding in a CSV, a header without the expected columns, no data row. Cheap: the
+    rows after the header are not read."""
+    if len(data) > MAX_BYTES:
+        raise FileRefused(_("The file is %(size)s; the limit is %(max)s. Split it in several "
+                            "files and import them one after the other.") % {
+                                "size": filesizeformat(len(data)),
+                                "max": filesizeformat(MAX_BYTES)})
+    if not data or not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise FileRefused(_("The file is empty."))
+    xlsx = _is_xlsx(data, file_name)
+    if not xlsx and data.count(b"\n", 0, len(data.rstrip(b"\r\n"))) >= MAX_ROWS:
+        raise FileRefused(_too_long())
+    source = _xlsx_rows(data) if xlsx else _csv_rows(data)
+    try:
+        line, header = 0, None
+        for cells in source:
+            line += 1
+            if line > MAX_ROWS:
+                raise FileRefused(_too_long())
+            if not any(c.strip() for c in cells):
+                continue
+            if header is not None:
+                return
+            header = cells
+            if sum(1 for c in header if c.strip()) > MAX_COLUMNS:
+                raise FileRefused(_too_wide(), row=1)
+            _map_header(header)
+        if header is None:
+            raise FileRefused(_("The file is empty."))
+        raise FileRefused(_("The file has a header but no data rows."))
+    finally:
+        source.close()
+
+
+def _too_long() -> str:
+    return _("The file has more than %(max)s lines: split it in several files and import "
+             "them one after the other.") % {"max": f"{MAX_ROWS:,}".replace(",", "\u00a0")}
+
+
+def _too_wide() -> str:
+    return _("The first line has more than %(max)s columns; the file needs 7: %(expected)s.") % {
+        "max": MAX_COLUMNS, "expected": _expected_columns()}
 
 
 def _header_key(value: str) -> str:
@@ -281,15 +416,20 @@ def _category(raw: str) -> str | None:
 def _integer(raw: str) -> int | str:
     """The whole number in ``raw`` or an error code ("empty", "negative", "not_number")."""
     value = raw.translate(SPACES)
-    if value.isdigit() and value.isascii():
+    if _digits(value):
         return int(value)
     if not value:
         return "empty"
-    if value.startswith(("-", "\u2212")) and value[1:].isdigit():
+    if value.startswith(("-", "\u2212")) and _digits(value[1:]):
         return "negative"
-    if value.endswith((".0", ",0")) and value[:-2].isdigit():
+    if value.endswith((".0", ",0")) and _digits(value[:-2]):
         return int(value[:-2])
     return "not_number"
+
+
+def _digits(value: str) -> bool:
+    """Only ASCII digits 0-9 (``isdigit()`` alone accepts « ² », « ① », « ١٢٣ », « １２３ »)."""
+    return value.isascii() and value.isdigit()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,10 +452,16 @@ class _Errors(list):
         self.extra_rows: set[int] = set()
 
     def add(self, row, column, message):
+        # PostgreSQL's JSON cannot hold NUL; an XLSX cell may ("_x0000_").
+        message = message.replace("\x00", "\ufffd")
         if len(self) < MAX_ERRORS:
             self.append(RowError(row=row, column=column, message=message))
         else:
             self.extra_rows.add(row)
+
+
+def _quote(value: str) -> str:
+    return value if len(value) <= MAX_QUOTED else value[:MAX_QUOTED] + "…"
 
 
 def _labels():
@@ -337,6 +483,8 @@ def parse(data: bytes, file_name: str) -> Parsed:
         errors.add(0, "", _("The file is empty."))
         return Parsed(rows, 0, list(errors))
     try:
+        if len(data) > MAX_BYTES:
+            check_file(data, file_name)
         source = _xlsx_rows(data) if _is_xlsx(data, file_name) else _csv_rows(data)
         header = None
         for header_row in source:
@@ -345,6 +493,8 @@ def parse(data: bytes, file_name: str) -> Parsed:
                 break
         if header is None:
             raise FileRefused(_("The file is empty."))
+        if sum(1 for c in header if c.strip()) > MAX_COLUMNS:
+            raise FileRefused(_too_wide(), row=1)
         mapping = _map_header(header)
         width = len(mapping)
         index = {column: i for i, column in enumerate(mapping) if column}
@@ -353,6 +503,8 @@ def parse(data: bytes, file_name: str) -> Parsed:
         line = 1
         for cells in source:
             line += 1
+            if line > MAX_ROWS:
+                raise FileRefused(_too_long())
             if not any(c.strip() for c in cells):
                 continue
             total += 1
@@ -370,7 +522,7 @@ def parse(data: bytes, file_name: str) -> Parsed:
                 errors.add(line, "region",
                            labels["empty"] if not values["region"] else
                            _("Unknown region « %(value)s »: give its code (01 to 17) or its "
-                             "name.") % {"value": values["region"]})
+                             "name.") % {"value": _quote(values["region"])})
             numbers = {}
             for column in ("cohort_start", "cohort_end", "reference_year", "admitted",
                            "present"):
@@ -380,7 +532,7 @@ def parse(data: bytes, file_name: str) -> Parsed:
                     message = labels[number]
                     if number == "negative" and column not in ("admitted", "present"):
                         message = labels["year_range"]
-                    errors.add(line, column, message % {"value": values[column],
+                    errors.add(line, column, message % {"value": _quote(values[column]),
                                                         "min": MIN_YEAR, "max": MAX_YEAR})
                     continue
                 if column in ("admitted", "present"):
@@ -391,7 +543,7 @@ def parse(data: bytes, file_name: str) -> Parsed:
                 elif not MIN_YEAR <= number <= MAX_YEAR:
                     ok = False
                     errors.add(line, column, labels["year_range"] % {
-                        "value": values[column], "min": MIN_YEAR, "max": MAX_YEAR})
+                        "value": _quote(values[column]), "min": MIN_YEAR, "max": MAX_YEAR})
                     continue
                 numbers[column] = number
             category = _category(values["category"])
@@ -400,7 +552,7 @@ def parse(data: bytes, file_name: str) -> Parsed:
                 errors.add(line, "category",
                            _("Unknown category « %(value)s »: expected all, economic, family, "
                              "refugee or other (empty means all).") % {
-                               "value": values["category"]})
+                               "value": _quote(values["category"])})
             start, end = numbers.get("cohort_start"), numbers.get("cohort_end")
             reference = numbers.get("reference_year")
             if start is not None and end is not None and end < start:

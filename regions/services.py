@@ -1,6 +1,7 @@
 """Loading the reference data: regions, SITs, offices, MRCs, municipalities, territories."""
 
 import csv
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,12 @@ from antennes.models import Office, OfficeTerritory, Sit
 from portal.text import fold
 
 from .models import Mrc, Municipality, Region
+
+logger = logging.getLogger(__name__)
+
+
+class _StoredFileRefused(ValueError):
+    """The stored file of an import fails the checks again: its message says why."""
 
 DEFAULT_DATA_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -296,7 +303,7 @@ def cohort_import_apply(*, import_id: int):
                 data = fh.read()
             parsed = parse(data, cohort_import.file_name)
             if parsed.errors:
-                raise ValueError(_("The stored file has errors: %(message)s")
+                raise _StoredFileRefused(_("The stored file has errors: %(message)s")
                                  % {"message": parsed.errors[0].message})
             result = plan(parsed, is_demo=cohort_import.is_demo)
             to_write = result.new + result.changed
@@ -320,10 +327,15 @@ def cohort_import_apply(*, import_id: int):
                 rows_updated=len(result.changed), rows_unchanged=result.unchanged,
                 rows_error=0, rows_done=parsed.rows_total)
     except Exception as exc:
+        if isinstance(exc, _StoredFileRefused):
+            message = str(exc)[:500]
+        else:  # never a Python exception's name or text: what to do, and the log for us
+            logger.exception("Cohort import %s failed", import_id)
+            message = _("The import could not be applied and nothing was changed. Upload "
+                        "the file again; if it fails again, send it to the portal's support.")
         CohortImport.objects.filter(pk=import_id).update(
             status=CohortImport.Status.FAILED, finished_at=timezone.now(), rows_done=0,
-            errors=[{"row": 0, "column": "", "message": str(exc)[:500]
-                     or exc.__class__.__name__}])
+            errors=[{"row": 0, "column": "", "message": message}])
         cache.delete(key)
         cohort_import.refresh_from_db()
         return cohort_import

@@ -32,3 +32,66 @@ def worker_environment(tmp_path) -> dict:
 def celery(*args) -> list[str]:
     """The command line of ``celery -A portal <args>`` in this interpreter."""
     return [sys.executable, "-m", "celery", "-A", "portal", *args]
+
+
+class RedisServer:
+    """A Redis server of the test's own on a free port, without persistence: ``stop`` and
+    ``start`` again is a broker restart that loses every queued message."""
+
+    def __init__(self, tmp_path):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path, self.process = tmp_path, None
+
+    def start(self):
+        import subprocess
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.tmp_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if redis.Redis.from_url(self.url).ping():
+                    return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class enqueue_to:
+    """Within the block, tasks this process sends go to the broker at ``url`` (not run
+    eagerly), as a web process's would."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def __enter__(self):
+        from portal.celery import app
+
+        self.app = app
+        self.saved = {"task_always_eager": app.conf.task_always_eager,
+                      "broker_url": app.conf.broker_url}
+        app.conf.update(task_always_eager=False, broker_url=self.url)
+        self._forget_connections()
+        return app
+
+    def __exit__(self, *exc):
+        self.app.conf.update(**self.saved)
+        self._forget_connections()
+
+    def _forget_connections(self):
+        self.app._pool = None
+        self.app.amqp._producer_pool = None

@@ -52,13 +52,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PrivatePagesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "portal.middleware.TrustedAuditlogMiddleware",
     "accounts.middleware.StaffMustEnrolMfaMiddleware",
 ]
+
+#: How many proxies of our own stand in front of the portal, each appending to X-Forwarded-For:
+#: the client address (audit trail, sign-in limits) is the one the outermost of them saw
+#: (``accounts.network``). 0 ignores the header: the TCP peer is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -132,6 +138,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Portail régionalisation (MIFI)"
+# TOTP secrets and recovery-code seeds are stored encrypted (accounts/mfa.py): Fernet keys,
+# comma-separated; the first encrypts, all decrypt (rotation: new key first, then
+# `manage.py mfa_reencrypt`, then drop the old key). Required in production.
+MFA_ADAPTER = "accounts.mfa.PortalMFAAdapter"
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 
 LANGUAGE_CODE = "fr-ca"
 LANGUAGES = [("fr-ca", _("French")), ("en", _("English"))]
@@ -166,6 +177,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# No message is lost with a worker: acknowledged once the task is done (or failed: a failure
+# is retried by the task or by the outbox job, never by redelivering forever), requeued when
+# a pool process is killed, one message reserved at a time per process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message reserved by a worker that died is delivered again after this (Redis broker). It
+# stays above the longest task's hard time limit (the daily reminder sweep, 3600 s), so a
+# sweep still running is never delivered a second time; a killed sweep runs again within
+# 65 minutes (idempotent: it sends only what is left). A lost email does not wait for it:
+# the outbox job (notifications.tasks.send_owed_emails, every 5 minutes) sends it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3900}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}  # periodic jobs are declared in portal/celery.py
 
 # Audit trail (django-auditlog).

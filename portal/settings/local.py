@@ -1,10 +1,16 @@
 """The embedded default: SQLite, tasks run in-process, mail printed to the console."""
 
+import base64
+import hashlib
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="local-only-not-a-secret-0f8b7c6d5e4a")
+# A fixed key derived from a known phrase: MFA secrets of a local database are not secret.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[base64.urlsafe_b64encode(
+    hashlib.sha256(b"local-only-mfa-key-not-a-secret").digest()).decode()])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

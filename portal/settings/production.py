@@ -3,12 +3,14 @@ refuses to start without them."""
 
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, PORTAL_BASE_URL, STORAGES, env
+from .base import MFA_ENCRYPTION_KEYS, MIDDLEWARE, PORTAL_BASE_URL, STORAGES, env
 
-for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL"):
+for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL",
+              "MFA_ENCRYPTION_KEYS"):
     if not env(_name, default=""):
         raise ImproperlyConfigured(f"The environment variable {_name} is required in production.")
 _address = urlsplit(PORTAL_BASE_URL)
@@ -16,6 +18,12 @@ if _address.scheme not in ("http", "https") or not _address.netloc:
     raise ImproperlyConfigured(
         "PORTAL_BASE_URL must be the portal's public address, like "
         f"https://portail.example.gouv.qc.ca (got {PORTAL_BASE_URL!r}).")
+try:  # MFA secrets at rest (accounts/mfa.py): every key must be a Fernet key.
+    [Fernet(_key) for _key in MFA_ENCRYPTION_KEYS]
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        "MFA_ENCRYPTION_KEYS must be Fernet keys, comma-separated (python -c \"from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\").") from _error
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

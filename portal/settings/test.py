@@ -1,5 +1,7 @@
 """Tests run on the real PostgreSQL and Redis named by DATABASE_URL and REDIS_URL."""
 
+import base64
+import hashlib
 from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
@@ -12,6 +14,9 @@ def _redis_database(url: str, number: int) -> str:
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret-3a9d1e"  # noqa: S105
+#: A fixed Fernet key (MFA secrets at rest, accounts/mfa.py), derived from a known phrase.
+MFA_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(
+    hashlib.sha256(b"test-only-mfa-key-not-a-secret").digest()).decode()]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A test that starts a real Celery worker gives it a file-based mail backend and a real broker.

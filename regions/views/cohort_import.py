@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import cohorts, permissions, services
-from ..forms import CohortUploadForm
+from ..forms import CohortUploadForm, limits
 from ..models import CohortImport
 
 Status = CohortImport.Status
@@ -96,6 +96,7 @@ def cohort_import(request):
     return render(request, "regions/cohort_import.html", {
         "form": form,
         "columns": [(column, COLUMN_HELP.get(column, "")) for column in cohorts.COLUMNS],
+        "limits": limits(),
     })
 
 

@@ -222,6 +222,19 @@ def test_an_email_already_used_reveals_nothing_and_creates_nothing(en):
     assert "Check your email" in en.get(response["Location"]).text
 
 
+@pytest.mark.parametrize("known", [True, False], ids=["known address", "unknown address"])
+def test_a_weak_password_gets_the_same_answer_for_a_known_and_an_unknown_address(en, known):
+    if known:
+        PartnerUserFactory(email="chantal@boulangerie.example")
+    before = counts()
+    response = en.post(REGISTER, form_data(password1="123", password2="123"))
+    assert response.status_code == 200  # the form again, never "check your email"
+    assert "This password is too short" in response.text
+    assert "An account already uses this email address" not in response.text
+    assert mail.outbox == []
+    assert counts() == before
+
+
 def test_a_signed_in_person_is_sent_home(client, world):
     client.force_login(world["users"]["partner"])
     assert client.get(REGISTER)["Location"] == reverse("home")

@@ -8,7 +8,7 @@ from django.conf import settings
 def _run(env_overrides):
     env = {k: v for k, v in os.environ.items()
            if k not in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL",
-                        "DJANGO_ALLOW_ASYNC_UNSAFE")}
+                        "MFA_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_overrides, DJANGO_SETTINGS_MODULE="portal.settings.production")
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy",
                            "--fail-level", "WARNING"],
@@ -17,7 +17,8 @@ def _run(env_overrides):
 
 PRODUCTION = {"SECRET_KEY": "k" * 20 + "-Zx9!" * 10, "ALLOWED_HOSTS": "portail.example",
               "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portail",
-              "PORTAL_BASE_URL": "https://portail.example"}
+              "PORTAL_BASE_URL": "https://portail.example",
+              "MFA_ENCRYPTION_KEYS": "bX9pZ3wJjP5L0cB2oTqW1eV4sR7nK3uY8hA6dF0gZxM="}
 
 
 def test_production_refuses_to_start_without_its_required_variables():
@@ -37,6 +38,33 @@ def test_production_refuses_an_address_that_is_not_a_web_address():
     result = _run({**PRODUCTION, "PORTAL_BASE_URL": "portail.example"})
     assert result.returncode != 0
     assert "PORTAL_BASE_URL must be the portal's public address" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_keys_of_the_mfa_secrets():
+    result = _run({k: v for k, v in PRODUCTION.items() if k != "MFA_ENCRYPTION_KEYS"})
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEYS is required" in result.stderr
+
+
+def test_production_refuses_a_key_that_is_not_a_fernet_key():
+    result = _run({**PRODUCTION, "MFA_ENCRYPTION_KEYS": "not-a-key"})
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEYS must be Fernet keys" in result.stderr
+
+
+def test_local_settings_have_a_fixed_development_key_for_mfa_secrets():
+    """bin/run needs no key: the local settings derive the same one at every start, so a local
+    database's MFA secrets stay readable."""
+    env = {k: v for k, v in os.environ.items() if k != "MFA_ENCRYPTION_KEYS"}
+    code = ("from django.conf import settings; from cryptography.fernet import Fernet; "
+            "[Fernet(k) for k in settings.MFA_ENCRYPTION_KEYS]; "
+            "print(','.join(settings.MFA_ENCRYPTION_KEYS))")
+    runs = [subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                           cwd=settings.BASE_DIR, capture_output=True, text=True,
+                           env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings.local"})
+            for _ in range(2)]
+    assert runs[0].returncode == 0, runs[0].stderr
+    assert runs[0].stdout.strip() and runs[0].stdout == runs[1].stdout
 
 
 def test_production_settings_pass_the_deployment_checklist():

@@ -276,3 +276,52 @@ def test_deleting_an_attachment_removes_its_file_after_commit(
         services.attachment_delete(actor=partner, attachment=attachment)
     assert not Attachment.objects.exists()
     assert not path.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Compressed-file bombs: the archive's directory is checked before anything is inflated
+# --------------------------------------------------------------------------------------------
+
+
+def _with_part(content: bytes, name: str, size: int) -> bytes:
+    """``content`` (a zip) with a part of ``size`` spaces, written by blocks."""
+    buffer = io.BytesIO(content)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open(name, "w", force_zip64=True) as part:
+        for _ in range(size // 2**20):
+            part.write(b" " * 2**20)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("programme.odt", _with_part(odt_bytes(), "content.xml", 60 * 2**20)),
+    ("rapport.docx", _with_part(docx_bytes(), "word/document.xml", 60 * 2**20)),
+    ("budget.xlsx", _with_part(xlsx_bytes(), "xl/sharedStrings.xml", 60 * 2**20)),
+    ("annexe.docx", _with_part(docx_bytes(), "word/media/blank.xml", 4 * 2**20)),
+], ids=["odt", "docx", "xlsx shared strings", "ratio over 100"])
+def test_a_small_file_that_inflates_to_too_much_is_refused_without_inflating_it(name, content):
+    assert len(content) < 300_000
+
+    with pytest.raises(ValidationError) as refused:
+        files.check_upload(upload(name, content))
+
+    assert refused.value.code == "archive_too_big"
+    assert f"« {name} »: The compressed file expands to too much data" in refused.value.messages[0]
+
+
+def test_a_big_document_that_compresses_like_a_real_one_is_accepted():
+    text = b"".join(b"<w:p><w:r><w:t>Paragraphe %d du plan d\xe2\x80\x99action</w:t></w:r></w:p>"
+                    % i for i in range(60_000))  # about 3.5 MB, compressed about 10 times
+    content = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": text})
+
+    assert files.check_upload(upload("plan.docx", content))[0] == DOCX
+
+
+def test_an_archive_with_too_many_parts_is_refused():
+    parts = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}
+    parts.update({f"word/media/{i}.xml": b"<p/>" for i in range(files.ZIP_MAX_ENTRIES)})
+
+    with pytest.raises(ValidationError) as refused:
+        files.check_upload(upload("plan.docx", _zip(parts)))
+
+    assert refused.value.code == "archive_too_big"

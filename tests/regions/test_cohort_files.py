@@ -198,3 +198,63 @@ def test_one_bad_row_among_good_ones_refuses_the_whole_file(admin_user):
     assert (preview.rows_total, preview.new) == (6, 5)
     assert [(e.row, e.column) for e in preview.errors] == [(7, "present")]
 
+
+
+# --- One rule for digits: ASCII 0-9 only ----------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["²", "12²", "①", "١٢٣", "١٢٣.0", "１２３", "１２３.0", "-²"])
+def test_a_number_written_with_other_digits_than_0_to_9_is_refused_alike(value):
+    preview = bad(csv_bytes([["06", "2006", "2015", "2016", "", value, "0"]]))
+
+    assert [(e.row, e.column) for e in preview.errors] == [(2, "admitted")]
+    assert f"« {value} » is not a whole number" in preview.errors[0].message
+
+
+def test_a_whole_number_written_with_a_zero_decimal_is_read():
+    preview = cohort_preview(csv_bytes([["06", "2006", "2015", "2016", "", "123.0", "1,0"]]),
+                             "cohortes.csv")
+    assert preview.ok and preview.new == 1
+
+
+# --- The sheet imported is the one the person sees -----------------------------------------
+
+
+def _workbook(change) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(";"))
+    sheet.append(["06", 2006, 2015, 2016, "", 10, 5])
+    change(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _hidden_first_sheet(workbook):
+    workbook.active.sheet_state = "hidden"
+    shown = workbook.create_sheet("shown")
+    shown.append(HEADER.split(";"))
+    shown.append(["06", 2006, 2015, 2016, "", 99, 50])
+    workbook.active = 1
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (_hidden_first_sheet, "The workbook has 2 sheets (« Sheet », « shown »)"),
+    (lambda wb: wb.create_sheet("notes"), "The workbook has 2 sheets"),
+    (lambda wb: wb.active.__setitem__("F2", "=4+6"), "The sheet has formulas"),
+], ids=["hidden first sheet", "two sheets", "formula"])
+def test_a_workbook_whose_import_would_not_be_what_is_seen_is_refused(change, fragment):
+    preview = bad(_workbook(change), "cohortes.xlsx")
+
+    assert [e.message for e in preview.errors if fragment in e.message], preview.errors
+    assert preview.rows_total == 0 and preview.new == 0
+
+
+def test_a_nul_byte_far_into_a_csv_file_is_refused_as_binary():
+    data = csv_bytes(GOOD_ROWS) + b"\r\n" * 40_000 + b"06;2006\x00;2015\r\n"
+    assert data.index(b"\x00") > 65536
+
+    preview = bad(data)
+
+    assert "not a text file" in preview.errors[0].message

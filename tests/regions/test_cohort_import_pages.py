@@ -97,6 +97,18 @@ def test_the_administrator_sees_the_upload_form_the_template_links_and_the_colum
     assert 'aria-describedby="id_file_helptext"' in html
 
 
+def test_the_import_page_states_the_size_line_and_column_limits(client, world):
+    client.force_login(world["users"]["admin"])
+    html = client.get(reverse("regions:cohort_import")).content.decode()
+
+    limits = re.search(r'<p id="cohort-limits">([^<]*)</p>', html).group(1)
+    assert "20.0\u00a0MB" in limits and "200\u00a0000 lines" in limits
+    assert "50 columns" in limits and "one visible sheet and no formulas" in limits
+    assert "digits 0 to 9" in limits
+    help_text = re.search(r'id="id_file_helptext">([^<]*)<', html).group(1)
+    assert "20.0\u00a0MB, 200\u00a0000 lines, 50 columns" in help_text
+
+
 def test_the_staff_menu_leads_to_the_cohort_data(client, world):
     client.force_login(world["users"]["adviser"])
     html = client.get(reverse("home")).content.decode()
