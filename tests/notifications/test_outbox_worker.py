@@ -32,7 +32,10 @@ class Run:
 
     def __init__(self, env, tmp_path):
         self.broker = RedisServer(tmp_path).start()
-        self.env = {**env, "CELERY_BROKER_URL": self.broker.url}
+        self.hold = tmp_path / "hold-mail"
+        self.env = {**env, "CELERY_BROKER_URL": self.broker.url,
+                    "EMAIL_BACKEND": "tests.held_mail.HeldFileBackend",
+                    "HOLD_MAIL_FLAG": str(self.hold)}
         self.tmp_path, self.workers = tmp_path, []
 
     def start_worker(self):
@@ -99,24 +102,19 @@ def _worker_backend():
         return cursor.fetchall()
 
 
-def _kill_while_holding_a_lock(worker):
-    """kill -9 the worker while it holds a notification's row lock and has not sent its email
-    yet: frozen (SIGSTOP), its session is checked to be in the transaction right after the
-    locking SELECT (the email is sent after the UPDATE marking it sent), then killed."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        os.kill(worker.pid, signal.SIGSTOP)
-        time.sleep(0.03)
-        sessions = _worker_backend()
-        if len(sessions) == 1:
-            state, query, locked = sessions[0]
-            if state == "idle in transaction" and locked and query.startswith("SELECT"):
-                os.kill(worker.pid, signal.SIGKILL)
-                worker.wait(timeout=10)
-                return
-        os.kill(worker.pid, signal.SIGCONT)
-        time.sleep(0.005 * (1 + len(sessions)))
-    raise AssertionError("the worker was never caught holding a lock")
+def _kill_while_holding_a_lock(run, worker):
+    """kill -9 the worker inside a send: held just before its email is written
+    (``tests.held_mail``), its session in the transaction that locked and marked the row."""
+    waiting = run.tmp_path / "hold-mail.waiting"
+    run.hold.touch()
+    run.wait(waiting.exists, "the worker to reach an email")
+    sessions = _worker_backend()
+    assert [(state, locked) for state, _query, locked in sessions] == [
+        ("idle in transaction", True)]
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    run.hold.unlink()
+    waiting.unlink()
 
 
 def _owed():
@@ -139,7 +137,7 @@ def test_workers_killed_and_the_broker_restarted_still_send_each_email_once(
     for kill in range(1, 4):
         worker = run.start_worker()
         run.wait(lambda n=300 * kill: len(run.emails()) >= n, f"{300 * kill} emails")
-        _kill_while_holding_a_lock(worker)
+        _kill_while_holding_a_lock(run, worker)
         # Its session ended with it: the lock is released, its transaction rolled back.
         run.wait(lambda: not _worker_backend(), "the killed worker's session to end")
     # The broker restarts under a running worker and loses every queued message.
