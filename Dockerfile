@@ -4,8 +4,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=portal.s
 RUN apt-get update && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/* && useradd --create-home --uid 1000 portail
 WORKDIR /app
-COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir -e .
+# The exact versions and hashes of the lockfile (bin/lock refreshes it), as bin/run and CI.
+COPY requirements/base.lock requirements/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/base.lock
 COPY . .
 # collectstatic needs settings that import; these build-time values are never used at run time.
 RUN SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db ALLOWED_HOSTS=build \

@@ -1,5 +1,5 @@
-# Shared by bin/run and bin/test: a Python 3.11+ virtual environment with the project installed.
-# Sourced, not run. Re-installs only when pyproject.toml changed.
+# Shared by bin/run and bin/test: a Python 3.11 virtual environment with the locked dependencies.
+# Sourced, not run. Re-installs only when the lockfile changed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -16,18 +16,19 @@ pick_python() {
   return 1
 }
 
-setup_venv() {  # $1: pip extras, e.g. "" or "[test]"
-  local extras="${1:-}"
+setup_venv() {  # $1: which lockfile, "base" (bin/run) or "test" (bin/test)
+  local lock="requirements/${1:-base}.lock"
   if [ ! -x .venv/bin/python ]; then
     "$(pick_python)" -m venv .venv
-    .venv/bin/python -m pip install --quiet --upgrade pip
   fi
-  local stamp=".venv/.installed${extras}"
+  # The exact versions and hashes of requirements/*.lock (refreshed by bin/lock), never the
+  # ranges of pyproject.toml: two fresh machines install the same files, or fail.
+  local stamp=".venv/.installed-${1:-base}"
   local want
-  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  want="$(sha256sum "$lock" | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "==> Installing Python dependencies ${extras}"
-    .venv/bin/python -m pip install --quiet -e ".${extras}"
+    echo "==> Installing Python dependencies from $lock"
+    .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r "$lock"
     echo "$want" > "$stamp"
   fi
   export PATH="$ROOT/.venv/bin:$PATH"
