@@ -1,7 +1,7 @@
 # The production image: gunicorn serving the portal, the same image runs Celery.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=portal.settings.production
-RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+RUN apt-get update && apt-get install -y --no-install-recommends gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/* && useradd --create-home --uid 1000 portail
 WORKDIR /app
 # The exact versions and hashes of the lockfile (bin/lock refreshes it), as bin/run and CI.
@@ -15,4 +15,5 @@ RUN SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db ALLOWED_HOSTS=build \
 RUN mkdir -p /srv/private && chown portail:portail /srv/private
 USER portail
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Bind address, workers, request-line limits, no Server header: portal/gunicorn.conf.py.
+CMD ["gunicorn", "portal.wsgi:application", "--config", "portal/gunicorn.conf.py"]

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 #: Paths a ministry staff member may reach before enrolling in MFA.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon")
+#: A browser's Content-Security-Policy reports too: one sent from the enrolment page must arrive.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon", "/csp-report/")
 
 
 class StaffMustEnrolMfaMiddleware:

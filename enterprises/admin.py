@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from .models import Case, CaseEvent, Enterprise, JoinRequest, Referral
 
@@ -10,6 +11,12 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_select_related = ["organisation"]
     search_fields = ["neq", "organisation__name", "other_names"]
     raw_id_fields = ["organisation"]
+    readonly_fields = ["verified_at", "verified_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # made by staff: confirmed (a self-registered one waits for an adviser)
+            obj.verified_at, obj.verified_by = timezone.now(), request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(JoinRequest)

@@ -63,7 +63,7 @@ def seed_demo_enterprises(*, admin: User, rng: random.Random) -> int:
         Enterprise.objects.get_or_create(organisation=organisation, defaults={
             "neq": _neq(i), "legal_form": LegalForm.CORPORATION, "nature": Nature.FOR_PROFIT,
             "sector": SECTORS[i % len(SECTORS)], "size_band": SIZES[i % len(SIZES)],
-            "other_names": ""})
+            "other_names": "", "verified_at": timezone.now()})
     if Case.objects.filter(organisation__is_demo=True).exists():
         return 0
     created = 0

@@ -75,6 +75,12 @@ class EnterpriseQuerySet(ScopedQuerySet):
     office_path = "organisation__office"
     organisation_path = "organisation"
 
+    def verified(self):
+        return self.filter(verified_at__isnull=False)
+
+    def unverified(self):
+        return self.filter(verified_at__isnull=True)
+
 
 class Enterprise(models.Model):
     """The enterprise details of a partner organisation of kind « enterprise »: its name,
@@ -98,6 +104,13 @@ class Enterprise(models.Model):
                                   validators=[RegexValidator(r"^\d{2,6}$")])
     size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    #: A self-registered enterprise is unverified until an adviser or SIT manager of its
+    #: territory confirms it (``services.enterprise_verify``); those made by staff or the demo
+    #: are verified when created.
+    verified_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"),
+                                    on_delete=models.PROTECT, null=True, blank=True,
+                                    editable=False, related_name="+")
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -107,10 +120,23 @@ class Enterprise(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(neq__regex=r"^(11|22|33|88)[0-9]{8}$"),
                                    name="enterprise_neq_format"),
+            models.CheckConstraint(
+                condition=Q(verified_by__isnull=True) | Q(verified_at__isnull=False),
+                name="enterprise_confirmer_has_a_date"),
         ]
 
     def __str__(self):
         return f"{self.organisation.name} ({self.neq})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+def unverified_organisation_ids():
+    """The organisations whose enterprise registered itself and is not confirmed yet (a
+    subquery): not an employer of the regionalisation board nor a partner of activities."""
+    return Enterprise.objects.unverified().values("organisation_id")
 
 
 class JoinRequestQuerySet(ScopedQuerySet):

@@ -78,3 +78,18 @@ def can_change_enterprise(user, enterprise) -> bool:
 def can_decide_join_request(user) -> bool:
     """Ministry staff confirm that a person belongs to an enterprise of their territory."""
     return _role(user) in STAFF_ROLES
+
+
+def sees_verification(user) -> bool:
+    """Ministry staff see whether an enterprise is confirmed (the « unverified » badge)."""
+    return _role(user) in STAFF_ROLES
+
+
+def can_verify_enterprises(user) -> bool:
+    """Advisers and SIT managers confirm the self-registered enterprises of their territory."""
+    return _role(user) in ADVISERS
+
+
+def can_verify_enterprise(user, enterprise) -> bool:
+    """The « confirm » button: an unverified enterprise already read through ``for_user``."""
+    return can_verify_enterprises(user) and not enterprise.is_verified

@@ -26,7 +26,7 @@ from portal.business_days import add_business_days
 from portal.workflow import TransitionRefused, require  # noqa: F401 (services.TransitionRefused)
 from regions.models import Municipality
 
-from . import permissions, tasks
+from . import permissions
 from .models import (
     Case,
     CaseAttachment,
@@ -105,7 +105,7 @@ def case_create(*, actor: User, organisation: Organisation, subject: str,
         Position.objects.bulk_create(rows)
         event = CaseEvent.objects.create(case=case, from_status="", to_status=CaseStatus.NEW,
                                          actor=actor, created_at=now)
-        tasks.notify_case_event.delay_on_commit(event.pk)
+        case_event_notify(event_id=event.pk)
     return case
 
 
@@ -159,7 +159,7 @@ def cases_assign(*, actor: User, case_ids: Iterable[int], adviser: User, now=Non
             event = CaseEvent.objects.create(case=case, from_status=from_status,
                                              to_status=case.status, actor=actor,
                                              adviser=adviser, created_at=now)
-            tasks.notify_case_event.delay_on_commit(event.pk)
+            case_event_notify(event_id=event.pk)
             changed += 1
     return changed
 
@@ -199,7 +199,7 @@ def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True) ->
         require(permissions.can_add_note(actor, current))
         note.save()
         if not is_internal:
-            tasks.notify_case_note.delay_on_commit(note.pk)
+            case_note_notify(note_id=note.pk)
         if actor.role == Role.PARTNER and current.status == CaseStatus.WAITING:
             case_transition(actor=actor, case_id=case.pk, to=CaseStatus.IN_PROGRESS,
                             comment=_("The enterprise replied."))
@@ -377,11 +377,16 @@ def enterprise_register(*, email: str, password: str, first_name: str, last_name
     municipality), its profile and the person's membership; an NEQ already registered is never
     duplicated: the person gets no membership but a request to join, which the advisers of
     the enterprise's office are told about. An NEQ failing the register's check needs
-    ``neq_confirmed`` (else ValidationError code ``neq_checksum``). All or nothing."""
+    ``neq_confirmed`` (else ValidationError code ``neq_checksum``). All or nothing.
+
+    A new enterprise is unverified until an adviser of its territory confirms it
+    (``enterprise_verify``). Whether the NEQ is known changes no answer before the writing:
+    the same checks run on every field (the enterprise's too), so the person learns nothing of
+    an enterprise already in the portal, not even that it is there."""
     parsed = _parsed_neq(neq)
     existing = (Enterprise.objects.select_related("organisation", "organisation__office")
                 .filter(neq=parsed.value).first())
-    if existing is None and not parsed.checksum_ok and not neq_confirmed:
+    if not parsed.checksum_ok and not neq_confirmed:
         raise ValidationError({"neq": _neq_checksum_warning()})
     email = (email or "").strip().lower()
     errors: dict = {}
@@ -391,17 +396,17 @@ def enterprise_register(*, email: str, password: str, first_name: str, last_name
     # answer (a weak password, a missing name...) until the form is otherwise valid.
     _collect(errors, lambda: user.full_clean(exclude=["password"], validate_unique=False))
     _collect(errors, lambda: _password_ok(password, user))
-    organisation = enterprise = None
-    if existing is None:
-        organisation = Organisation(name=name.strip(), kind=Kind.ENTERPRISE,
-                                    address=address.strip(), phone=phone.strip())
-        enterprise = Enterprise(neq=parsed.value, neq_checksum_confirmed=not parsed.checksum_ok,
-                                other_names=other_names.strip(), legal_form=legal_form,
-                                nature=nature, sector=sector, naics_code=naics_code.strip(),
-                                size_band=size_band)
-        _collect(errors, lambda: _locate(organisation, municipality))
-        _collect(errors, lambda: organisation.full_clean(exclude=["search_text"]))
-        _collect(errors, lambda: enterprise.full_clean(exclude=["organisation"]))
+    organisation = Organisation(name=name.strip(), kind=Kind.ENTERPRISE,
+                                address=address.strip(), phone=phone.strip())
+    enterprise = Enterprise(neq=parsed.value, neq_checksum_confirmed=not parsed.checksum_ok,
+                            other_names=other_names.strip(), legal_form=legal_form,
+                            nature=nature, sector=sector, naics_code=naics_code.strip(),
+                            size_band=size_band)
+    _collect(errors, lambda: _locate(organisation, municipality))
+    _collect(errors, lambda: organisation.full_clean(exclude=["search_text"]))
+    # Not the NEQ's uniqueness: a known NEQ makes a request to join, not an error.
+    _collect(errors, lambda: enterprise.full_clean(exclude=["organisation"],
+                                                   validate_unique=False))
     if errors:
         raise ValidationError(errors)
     if email and (User.objects.filter(email__iexact=email).exists()
@@ -503,6 +508,24 @@ def enterprise_update(*, actor: User, enterprise: Enterprise, **changes) -> Ente
         raise ValidationError({"neq": _("An enterprise with this NEQ is already "
                                         "registered.")}) from exc
     return enterprise
+
+
+def enterprise_verify(*, actor: User, enterprise: Enterprise, now=None) -> Enterprise:
+    """An adviser or SIT manager of its territory confirms a self-registered enterprise: it
+    may then be an employer of the regionalisation board and a partner of activities. The
+    audit trail records who confirmed it. An enterprise already confirmed stays as it is."""
+    require(permissions.can_verify_enterprises(actor))
+    with transaction.atomic(), set_actor(actor):
+        locked = (Enterprise.objects.for_user(actor).select_for_update(of=("self",))
+                  .filter(pk=enterprise.pk).first())
+        if locked is None:
+            raise PermissionDenied
+        if locked.is_verified:
+            return locked
+        locked.verified_at = now or timezone.now()
+        locked.verified_by = actor
+        locked.save(update_fields=["verified_at", "verified_by"])
+    return locked
 
 
 def join_request_decide(*, actor: User, join_request: JoinRequest, accept: bool,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("inscription/", profile.register, name="register"),
     path("fiches/<int:pk>/", profile.enterprise_detail, name="enterprise_detail"),
     path("fiches/<int:pk>/modifier/", profile.enterprise_update, name="enterprise_update"),
+    path("fiches/<int:pk>/confirmer/", profile.enterprise_verify, name="enterprise_verify"),
     path("adhesions/", profile.join_requests, name="join_requests"),
     path("adhesions/<int:pk>/decision/", profile.join_request_decide,
          name="join_request_decide"),

@@ -35,9 +35,27 @@ app.conf.beat_schedule = {
         "task": "partners.tasks.send_owed_invitations",
         "schedule": crontab(minute="*/5"),
     },
-    # Cohort import previews nobody confirmed expire 24 hours after their upload.
+    # Personal information past its retention period (retention.RetentionSettings) is
+    # deleted or anonymised on the 1st of each month at 3:30 (retention.engine).
+    "monthly-retention": {
+        "task": "retention.tasks.apply_retention",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+    },
+    # Cohort import previews nobody confirmed expire 24 hours after their upload (and failed
+    # imports lose their file 24 hours after failing).
     "hourly-cohort-preview-expiry": {
         "task": "regions.tasks.expire_cohort_previews",
         "schedule": crontab(minute=15),
+    },
+    # Cohort imports whose job died (worker killed, time limit) become « failed », to retry.
+    "cohort-import-recovery": {
+        "task": "regions.tasks.recover_cohort_imports",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Files in private storage that no row references (an upload whose transaction rolled
+    # back), older than a day, are removed; at 4:15, after the monthly retention job.
+    "daily-orphan-files": {
+        "task": "portal.tasks.remove_orphan_files",
+        "schedule": crontab(hour=4, minute=15),
     },
 }

@@ -7,6 +7,7 @@ by the parts every real file of the format has. The extension must agree with th
 
 import hashlib
 import zipfile
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -218,3 +219,95 @@ def store_document(document, upload) -> None:
     except Exception:
         document.file.delete(save=False)
         raise
+
+
+# --------------------------------------------------------------------------------------------
+# Orphans: files in private storage that no row references
+# --------------------------------------------------------------------------------------------
+
+#: A file younger than this is never an orphan: its upload may still be in progress (the file
+#: is written before its row is committed).
+ORPHAN_GRACE = timedelta(hours=24)
+
+
+def _private_file_fields(storage):
+    """(model, field) of every FileField of every installed model storing into ``storage``,
+    found through the app registry (by name: this module imports no domain app)."""
+    from django.apps import apps
+    from django.db import models
+
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.FileField) and _same_storage(field.storage, storage):
+                yield model, field
+
+
+def _same_storage(one, other) -> bool:
+    if one is other:
+        return True
+    location = getattr(one, "location", None)
+    return location is not None and location == getattr(other, "location", None)
+
+
+def _folders(model, field) -> set[str]:
+    """The top-level folder ``field`` stores its files in (``upload_to``); none if it cannot
+    be told without a row (its files are then never swept)."""
+    try:
+        name = field.generate_filename(model(), "orphan-probe")
+    except Exception:  # an upload_to needing a saved row's data: sweep nothing of it
+        return set()
+    head = name.replace("\\", "/").split("/", 1)
+    return {head[0]} if len(head) == 2 and head[0] else set()
+
+
+def _walk(storage, folder: str):
+    """Every file name under ``folder`` in ``storage``."""
+    try:
+        directories, names = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in names:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _walk(storage, f"{folder}/{directory}")
+
+
+def remove_orphan_files(*, storage=None, older_than: timedelta = ORPHAN_GRACE, now=None,
+                        dry_run: bool = False) -> list[str]:
+    """Remove the files of private storage that no FileField row references (a document whose
+    transaction rolled back after its file was written, an import file left behind) and that
+    are older than ``older_than``; return their names (what would go, with ``dry_run``).
+
+    Only the folders the portal's FileFields upload into are walked (``plans/``, ``cases/``,
+    ``cohort-imports/``...), so anything else kept in the same storage is never touched. The
+    references are read before the files are listed, so a file written meanwhile is younger
+    than the grace period and stays. Running it twice removes nothing more."""
+    import logging
+
+    from django.utils import timezone
+
+    logger = logging.getLogger(__name__)
+    storage = storage or private_storage()
+    now = now or timezone.now()
+    referenced, folders = set(), set()
+    for model, field in _private_file_fields(storage):
+        folders |= _folders(model, field)
+        referenced.update(model._base_manager.exclude(**{field.attname: ""})
+                          .exclude(**{f"{field.attname}__isnull": True})
+                          .values_list(field.attname, flat=True))
+    removed = []
+    for folder in sorted(folders):
+        for name in sorted(_walk(storage, folder)):
+            if name in referenced:
+                continue
+            try:
+                if storage.get_modified_time(name) > now - older_than:
+                    continue  # maybe an upload in progress
+                if not dry_run:
+                    storage.delete(name)
+            except FileNotFoundError:
+                continue  # removed meanwhile
+            removed.append(name)
+            logger.info("Orphan file %s %s", "found" if dry_run else "removed", name)
+    logger.info("Orphan files: %s %s", len(removed), "found" if dry_run else "removed")
+    return removed

@@ -1,5 +1,8 @@
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
+from django.http import HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.network import client_address
@@ -55,3 +58,42 @@ class PrivatePagesMiddleware:
                 "Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request body longer than ``REQUEST_BODY_MAX_BYTES`` before any of it is read.
+
+    Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not bound file uploads: a multipart body is
+    streamed to temporary files whatever its length, so a 40 MB post would be read in full
+    before a form says the file is too big. Here the declared ``Content-Length`` is checked
+    first and a longer body is answered 413 (a page in French and English) unread. A body sent
+    without a length (chunked transfer) would be read by Django as empty (its stream is cut at
+    ``CONTENT_LENGTH``, 0 when absent): it is answered 411 instead of being silently dropped."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.REQUEST_BODY_MAX_BYTES
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        try:
+            length = int(declared) if declared else None
+        except ValueError:
+            length = None  # Django reads a malformed length as 0: nothing is read.
+        if length is not None and length > limit:
+            return _refusal(request, 413, limit)
+        if length is None and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return _refusal(request, 411, limit)
+        return self.get_response(request)
+
+
+def _refusal(request, status, limit):
+    """The bilingual page answering an oversized (413) or unmeasured (411) body. No language
+    is chosen yet at this point of the request, and the body is never read."""
+    with translation.override("en"):
+        size_en = filesizeformat(limit)
+    with translation.override("fr-ca"):
+        size_fr = filesizeformat(limit)
+    html = render_to_string("body_refused.html", {
+        "status": status, "size_fr": size_fr, "size_en": size_en, "back": "/"})
+    return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")

@@ -11,12 +11,17 @@ may see, in one SQL query, whatever the role:
 - partner user: rows of their own organisation;
 - anyone else (anonymous, inactive, a role without scope): nothing.
 
+A model whose rows start as an organisation's private drafts names them once
+(``partner_drafts``, a ``Q`` on the model): no staff role sees them, central administrators
+included, until the organisation submits them or asks the ministry for help on them.
+
 Views fetch with ``get_object_or_404(Model.objects.for_user(user), pk=pk)``, so an object
 outside the scope answers 404 exactly like one that does not exist.
 """
 
 from django.apps import apps
 from django.db import models
+from django.db.models import Q
 
 from accounts.models import Role
 
@@ -48,19 +53,25 @@ class ScopedQuerySet(models.QuerySet):
     office_path: str = ""
     #: Lookup from this model to ``partners.Organisation``'s primary key.
     organisation_path: str = ""
+    #: The rows still private to their organisation (drafts nobody at the ministry was asked
+    #: to see), as a ``Q`` on this model; ``None`` when the model has none. Staff never see them.
+    partner_drafts: Q | None = None
 
     def for_user(self, user):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.role == Role.ADMIN:
-            return self.all()
+            return self._without_partner_drafts()
         if user.role in (Role.SIT_MANAGER, Role.ADVISER):
-            return self.filter(
+            return self._without_partner_drafts().filter(
                 **{f"{self.office_path}__in": visible_offices(user).values("pk")}
             )
         if user.role == Role.PARTNER:
             return self.filter(**{f"{self.organisation_path}__in": user_organisation_ids(user)})
         return self.none()
+
+    def _without_partner_drafts(self):
+        return self.all() if self.partner_drafts is None else self.exclude(self.partner_drafts)
 
 
 def assignable_staff(user):

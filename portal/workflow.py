@@ -12,7 +12,7 @@ notification task, and does the rest once:
   refuses a move the table does not have or that the actor may not make (``not_allowed``),
   then what the move needs (its own code each: ``comment_required``, ``amount_required``...)
   and its guards (``incomplete``, every problem named at once), saves the fields with
-  ``update_fields``, writes one history row and enqueues the notification after commit;
+  ``update_fields``, writes one history row and its notifications, in the same transaction;
 - ``workflow.moves_for(user, obj, now)`` answers a page: the moves the user's role may make
   from the object's status, each with ``allowed_now``, what is ``missing`` (the same state
   needs and guards ``apply`` checks, computed only when asked) and the ``next_step`` that
@@ -204,7 +204,11 @@ class Workflow:
     table: Mapping[tuple[str, str], Move]
     #: Writes the history row: ``record(attempt, update) -> row`` (``update``: the fields set).
     record: Callable[[Attempt, dict], Any]
-    #: The task told of each history row after commit (``notify.delay_on_commit(row.pk)``).
+    #: Writes the notifications of each history row (``notify(row.pk)``, a task run in place),
+    #: in the move's transaction: the move, its history row and its notices (with the emails
+    #: they owe, in the outbox) commit together or not at all, and no broker stands between a
+    #: decision and its notice (only the email's sending goes through it, and the outbox
+    #: recovers a lost one).
     notify: Any
     #: The refusal of a move that is not allowed, with ``%(from)s`` and ``%(to)s``.
     not_allowed: str
@@ -272,7 +276,7 @@ class Workflow:
                 setattr(obj, name, value)
             obj.save(update_fields=[*update, *self._touched_fields])
             row = self.record(attempt, update)
-            self.notify.delay_on_commit(row.pk)
+            self.notify(row.pk)
             if move.then is not None:
                 move.then(attempt)
         return obj

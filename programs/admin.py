@@ -54,6 +54,14 @@ class CallAdmin(admin.ModelAdmin):
     inlines = [RequiredDocumentInline]
 
 
+class _WithoutPrivateDrafts:
+    """The administrator's scope here too (``for_user``): a partner's draft, never submitted
+    and with no help asked, is no more readable in the Django admin than in the portal."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+
 class MeasureInline(admin.StackedInline):
     model = Measure
     extra = 0
@@ -72,7 +80,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(_WithoutPrivateDrafts, admin.ModelAdmin):
     """Read-only here: plans change only through the workflow (programs.services)."""
 
     list_display = ["title", "organisation", "call", "status", "requested_total",
@@ -90,7 +98,7 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(_WithoutPrivateDrafts, admin.ModelAdmin):
     list_display = ["plan", "kind", "due_on", "status"]
     list_filter = ["kind", "status"]
     list_select_related = ["plan"]
@@ -103,7 +111,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(_WithoutPrivateDrafts, admin.ModelAdmin):
     list_display = ["original_name", "plan", "content_type", "size", "uploaded_at"]
     list_select_related = ["plan"]
     exclude = ["file"]

@@ -15,8 +15,9 @@ from regions.models import Region
 
 from .models import ActionPlan, Axis, Call, Program, Status, fiscal_year_label
 
-#: The statuses the ministry sees: a draft is the partner's until it is submitted.
-QUEUE_STATUSES = [(value, label) for value, label in Status.choices if value != Status.DRAFT]
+#: The statuses the queue filters on: every one, since a draft is there when its partner asked
+#: for help on it (the scope hides the other drafts: ``models.private_drafts``).
+QUEUE_STATUSES = Status.choices
 
 
 def fiscal_year_choices():

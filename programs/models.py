@@ -216,9 +216,20 @@ ASSIGNABLE_STATUSES = frozenset({
     Status.NOT_RECOMMENDED, Status.APPROVED, Status.IN_PROGRESS})
 
 
+def private_drafts(path: str = "") -> Q:
+    """The plans still private to their organisation, as a ``Q`` from a model reaching the plan
+    by ``path`` (``"plan__"``): never submitted (a draft, or a draft withdrawn as such) and no
+    help asked of the ministry. The scope (``ScopedQuerySet.partner_drafts``) hides them, and
+    everything reached through them, from every staff role."""
+    return Q(**{f"{path}status__in": [Status.DRAFT, Status.WITHDRAWN],
+                f"{path}submitted_at__isnull": True,
+                f"{path}help_requested_at__isnull": True})
+
+
 class ActionPlanQuerySet(ScopedQuerySet):
     office_path = "organisation__office"
     organisation_path = "organisation"
+    partner_drafts = private_drafts()
 
     def for_list(self):
         """Everything the queue and the partner's list show, in the page's one query."""
@@ -267,6 +278,14 @@ class ActionPlan(models.Model):
                                           decimal_places=2, null=True, blank=True,
                                           editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    #: When the partner asked the office's advisers for help on the draft: from then on the
+    #: ministry sees it (``partner_drafts``).
+    help_requested_at = models.DateTimeField(_("help requested"), null=True, blank=True,
+                                             editable=False)
+    help_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL,
+                                          verbose_name=_("help requested by"),
+                                          on_delete=models.PROTECT, null=True, blank=True,
+                                          editable=False, related_name="+")
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
                                    on_delete=models.PROTECT, related_name="+")
@@ -305,6 +324,11 @@ class ActionPlan(models.Model):
     @property
     def total_budget(self) -> Decimal:
         return self.requested_total + self.partner_total + self.other_total
+
+    @property
+    def help_requested(self) -> bool:
+        """A draft the partner asked the ministry's help on (the queue's marker)."""
+        return self.help_requested_at is not None and self.status == Status.DRAFT
 
     @property
     def is_assignable(self) -> bool:
@@ -409,15 +433,25 @@ class BudgetLine(models.Model):
 class PlanEventQuerySet(ScopedQuerySet):
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
+
+
+class PlanEventKind(models.TextChoices):
+    MOVE = "move", _("Status change")
+    HELP_REQUESTED = "help_requested", _("Help requested")
 
 
 class PlanEvent(models.Model):
-    """One row per move of a plan or of one of its reports: the plan's timeline."""
+    """One row per move of a plan or of one of its reports: the plan's timeline. A row of kind
+    « help requested » records the partner asking for help on its draft (no status change:
+    ``from_status`` and ``to_status`` are both the plan's status then)."""
 
     plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
                              related_name="events")
     report = models.ForeignKey("Report", verbose_name=_("report"), on_delete=models.CASCADE,
                                null=True, blank=True, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=PlanEventKind.choices,
+                            default=PlanEventKind.MOVE)
     from_status = models.CharField(_("from"), max_length=20)
     to_status = models.CharField(_("to"), max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
@@ -434,9 +468,17 @@ class PlanEvent(models.Model):
         verbose_name_plural = _("plan history")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["plan", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PlanEventKind.values),
+                                   name="plan_event_kind_known"),
+        ]
 
     def __str__(self):
         return f"{self.plan_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def is_help_request(self) -> bool:
+        return self.kind == PlanEventKind.HELP_REQUESTED
 
     @property
     def from_label(self):
@@ -458,6 +500,7 @@ def _status_label(value, is_report):
 class CommentQuerySet(ScopedQuerySet):
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
 
     def for_user(self, user):
         """Staff read every comment of their territory's plans; a partner never an internal
@@ -494,6 +537,7 @@ class Comment(models.Model):
 class AttachmentQuerySet(ScopedQuerySet):
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
 
 
 def attachment_path(instance, filename):
@@ -552,6 +596,7 @@ OWED_REPORT_STATUSES = (ReportStatus.EXPECTED, ReportStatus.CHANGES_REQUESTED)
 class ReportQuerySet(ScopedQuerySet):
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
 
     def owed(self):
         return self.filter(status__in=OWED_REPORT_STATUSES)

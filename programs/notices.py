@@ -13,6 +13,8 @@ REPORT = {"from": ReportStatus, "to": ReportStatus, "report": ReportKind}
 
 register("plan_status", _("Action plan « %(plan)s » (%(organisation)s): %(from)s → %(to)s."),
          group="plans", labels=PLAN)
+register("plan_help_requested", _("%(organisation)s asks for your help with its draft action "
+                                  "plan « %(plan)s »."), group="plans", labels=PLAN)
 register("plan_comment", _("New message on the action plan « %(plan)s » (%(organisation)s)."),
          group="plans", labels=PLAN)
 register("plan_internal_comment", _("New internal comment (ministry only) on the action plan "

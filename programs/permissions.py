@@ -40,6 +40,15 @@ def can_comment_plan_internally(user, plan) -> bool:
     return _role(user) in ADVISERS
 
 
+def can_request_help(user, plan) -> bool:
+    """The partner may ask the office's advisers for help on a draft, once: the ministry then
+    sees the draft (until then it is the partner's alone)."""
+    from .models import Status
+
+    return (is_plan_partner(user, plan) and plan.status == Status.DRAFT
+            and plan.help_requested_at is None)
+
+
 def can_view_queue(user) -> bool:
     return _role(user) in STAFF_ROLES
 

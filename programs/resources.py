@@ -54,6 +54,7 @@ class PlanResource(resources.ModelResource):
         # Labels resolved once per export, not once per row (lazy translations are costly).
         self._kinds = {k: str(v) for k, v in Kind.choices}
         self._statuses = {k: str(v) for k, v in Status.choices}
+        self._help_requested = str(_("Help requested"))
         return super().export(queryset=queryset, **kwargs)
 
     def dehydrate_kind(self, plan):
@@ -69,7 +70,10 @@ class PlanResource(resources.ModelResource):
         return fiscal_year_label(plan.call.fiscal_year)
 
     def dehydrate_status(self, plan):
-        return self._statuses.get(plan.status, plan.status)
+        label = self._statuses.get(plan.status, plan.status)
+        if plan.help_requested:
+            return f"{label} ({self._help_requested})"
+        return label
 
     def dehydrate_period(self, plan):
         if not (plan.starts_on and plan.ends_on):

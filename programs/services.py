@@ -25,7 +25,7 @@ from partners.models import Organisation
 from portal import files
 from portal.workflow import TransitionRefused, require  # noqa: F401 (services.TransitionRefused)
 
-from . import permissions, tasks
+from . import permissions
 from .models import (
     ASSIGNABLE_STATUSES,
     ZERO,
@@ -40,12 +40,14 @@ from .models import (
     Measure,
     MeasureReport,
     PlanEvent,
+    PlanEventKind,
     Program,
     Report,
     ReportKind,
     ReportStatus,
     RequiredDocument,
     Status,
+    private_drafts,
 )
 from .workflow import (
     DECISION_STATUSES,
@@ -140,7 +142,7 @@ def plan_update(*, actor: User, plan: ActionPlan, **changes) -> ActionPlan:
 def plan_delete(*, actor: User, plan: ActionPlan) -> None:
     """A draft that was never submitted may be deleted by its organisation."""
     require(permissions.is_plan_partner(actor, plan))
-    if plan.status != Status.DRAFT or plan.events.exists():
+    if plan.status != Status.DRAFT or plan.events.filter(kind=PlanEventKind.MOVE).exists():
         raise ValidationError(_("Only a draft that was never submitted can be deleted; "
                                 "withdraw the plan instead."))
     with transaction.atomic(), set_actor(actor):
@@ -256,8 +258,34 @@ def comment_add(*, actor: User, plan: ActionPlan, body: str,
     comment.full_clean()
     with transaction.atomic(), set_actor(actor):
         comment.save()
-        tasks.notify_plan_comment.delay_on_commit(comment.pk)
+        plan_comment_notify(comment_id=comment.pk)
     return comment
+
+
+def plan_help_request(*, actor: User, plan_id: int, message: str = "",
+                      now=None) -> ActionPlan:
+    """The partner asks the office's advisers for help on its draft: from then on the ministry
+    sees the draft (``models.private_drafts``), its timeline says who asked and when (with the
+    partner's ``message``), and the office's advisers are notified after commit. The draft
+    stays visible to them until it is submitted (the request is not withdrawn). Asking again
+    does nothing."""
+    now = now or timezone.now()
+    message = message.strip()
+    if len(message) > 5000:
+        raise ValidationError({"message": _("Keep the message under 5,000 characters.")})
+    with transaction.atomic(), set_actor(actor):
+        plan = (ActionPlan.objects.for_user(actor).select_for_update(of=("self",))
+                .get(pk=plan_id))
+        if plan.help_requested_at is not None and plan.status == Status.DRAFT:
+            return plan
+        require(permissions.can_request_help(actor, plan))
+        plan.help_requested_at, plan.help_requested_by = now, actor
+        plan.save(update_fields=["help_requested_at", "help_requested_by", "updated_at"])
+        event = PlanEvent.objects.create(plan=plan, kind=PlanEventKind.HELP_REQUESTED,
+                                         from_status=plan.status, to_status=plan.status,
+                                         actor=actor, comment=message, created_at=now)
+        plan_event_notify(event_id=event.pk)
+    return plan
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,7 +328,7 @@ def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
                                                           updated_at=timezone.now())
         if adviser != actor:
             for pk in assigned:
-                tasks.notify_plan_assigned.delay_on_commit(pk, adviser.pk)
+                plan_assigned_notify(plan_id=pk, adviser_id=adviser.pk)
     return len(assigned)
 
 
@@ -423,7 +451,15 @@ def _other_side(plan, actor, *, deciders=False):
             recipients.append(plan.adviser)
     if deciders:
         recipients += list(_sit_managers(plan))
-    return [u for u in recipients if u.pk != actor.pk]
+    return _who_may_open(plan, [u for u in recipients if u.pk != actor.pk])
+
+
+def _who_may_open(plan, recipients):
+    """The recipients whose scope holds the plan: staff never hear of a partner's private
+    draft (a comment on it, its withdrawal), whose page would answer 404."""
+    if not ActionPlan.objects.filter(private_drafts(), pk=plan.pk).exists():
+        return recipients
+    return [u for u in recipients if u.role == Role.PARTNER]
 
 
 def _staff_side(plan, actor):
@@ -437,7 +473,7 @@ def _staff_side(plan, actor):
         if user.pk != actor.pk and user.pk not in seen and user.role != Role.PARTNER:
             seen.add(user.pk)
             staff.append(user)
-    return staff
+    return _who_may_open(plan, staff)
 
 
 def plan_event_notify(*, event_id: int) -> int:
@@ -452,6 +488,11 @@ def plan_event_notify(*, event_id: int) -> int:
     plan = event.plan
     params = {"plan": plan.title, "organisation": plan.organisation.name,
               "from": event.from_status, "to": event.to_status}
+    if event.is_help_request:
+        recipients = list(_office_advisers(plan)) or list(_sit_managers(plan))
+        return len(notify(recipients=_who_may_open(plan, recipients),
+                          key=f"plan-event:{event.pk}", kind="plan_help_requested",
+                          params=params, url=reverse("programs:plan_detail", args=[plan.pk])))
     if event.report_id:
         kind = "report_status"
         params["report"] = event.report.kind

@@ -22,6 +22,7 @@ urlpatterns = [
     # A plan's page: status, timeline, actions allowed now, comments, documents.
     path("<int:pk>/", review.plan_detail, name="plan_detail"),
     path("<int:pk>/transition/<slug:to>/", review.plan_transition, name="plan_transition"),
+    path("<int:pk>/aide/", review.plan_help_request, name="plan_help_request"),
     path("<int:pk>/commentaires/", review.comment_add, name="comment_add"),
     path("<int:pk>/pieces/", review.attachment_upload, name="attachment_upload"),
     path("<int:pk>/pieces/<int:attachment_pk>/", review.attachment_download,

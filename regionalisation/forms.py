@@ -3,16 +3,17 @@
 Each page module owns its section below (edit only your own section)."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.case_forms import MunicipalityField, municipality_label
-from enterprises.models import FrenchLevel, Sector
+from enterprises.models import FrenchLevel, Sector, unverified_organisation_ids
 from partners.models import Kind, Organisation
 from portal.text import fold
 from programs.forms import DateInput
 from regions.models import Municipality, Region
 
-from .models import MONTREAL_REGION_CODE, ActivityKind, OpportunityStatus
+from .models import MONTREAL_REGION_CODE, Activity, ActivityKind, Opportunity, OpportunityStatus
 
 # --- Opportunities (views/opportunities.py) ---------------------------------------------------
 
@@ -209,10 +210,16 @@ def promotable_regions():
     return Region.objects.exclude(code=MONTREAL_REGION_CODE).order_by("code")
 
 
-def partner_enterprises():
-    """Every enterprise of the directory: a Montréal organisation may partner with any of
-    them (it sees their names only)."""
-    return Organisation.objects.filter(kind=Kind.ENTERPRISE).only("pk", "name")
+def partner_enterprises(user):
+    """The enterprises ``user``'s organisation may see, hence name as partners: the employers
+    of the opportunities it sees (the board, what it follows or referred candidates to) and
+    the partners of its own activities; never one not confirmed yet. The picker's search and
+    the validation of a posted id both read this queryset."""
+    seen = (Q(pk__in=Opportunity.objects.visible_to(user).values("enterprise_id"))
+            | Q(pk__in=Activity.objects.for_user(user).filter(partner_enterprises__isnull=False)
+                .values("partner_enterprises")))
+    return (Organisation.objects.filter(kind=Kind.ENTERPRISE).filter(seen)
+            .exclude(pk__in=unverified_organisation_ids()).only("pk", "name"))
 
 
 def partner_municipalities():
@@ -221,20 +228,21 @@ def partner_municipalities():
             .select_related("region"))
 
 
-def find_enterprises(text: str, exclude=()):
-    """Enterprises whose name holds every word of ``text`` (accents and capitals ignored)."""
+def find_enterprises(text: str, *, queryset, exclude=()):
+    """Enterprises of ``queryset`` (``partner_enterprises(user)``) whose name holds every word
+    of ``text`` (accents and capitals ignored)."""
     words = fold(text).split()
     if not words:
         return []
-    queryset = partner_enterprises().exclude(pk__in=list(exclude))
+    queryset = queryset.exclude(pk__in=list(exclude))
     for word in words:
         queryset = queryset.filter(search_text__contains=word)
     return list(queryset.order_by("name", "pk")[:PARTNER_SEARCH_LIMIT])
 
 
-def find_municipalities(text: str, exclude=()):
-    """Municipalities outside Montréal by name or geographic code."""
-    return list(partner_municipalities().search(text).exclude(pk__in=list(exclude))
+def find_municipalities(text: str, *, queryset, exclude=()):
+    """Municipalities of ``queryset`` (outside Montréal) by name or geographic code."""
+    return list(queryset.search(text).exclude(pk__in=list(exclude))
                 .order_by("name", "code")[:PARTNER_SEARCH_LIMIT])
 
 
@@ -249,7 +257,9 @@ class ActivityForm(forms.Form):
 
     The partner fields are never rendered whole (the directory holds thousands of
     enterprises): the page lists the ticked partners (``chosen``) and the results of a search
-    (``find_enterprises``, ``find_municipalities``) as checkboxes of the same name."""
+    (``find_enterprises``, ``find_municipalities``) as checkboxes of the same name. The
+    enterprises offered and accepted are those the user may see (``partner_enterprises``): an
+    id posted from outside is refused like an unknown one."""
 
     kind = forms.ChoiceField(
         label=_("Type of activity"), choices=ActivityKind.choices, widget=forms.RadioSelect,
@@ -268,10 +278,13 @@ class ActivityForm(forms.Form):
     partner_enterprises = forms.ModelMultipleChoiceField(
         label=_("Partner enterprises"), required=False, queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Search the enterprises of the directory by name, then tick them. Untick "
-                    "one to remove it."),
-        error_messages={"invalid_choice": _("Choose enterprises of the directory."),
-                        "invalid_pk_value": _("Choose enterprises of the directory.")})
+        help_text=_("Search by name the employers you see on the board or your activities' "
+                    "partners, then tick them. Untick one to remove it. Name the others under "
+                    "« Other partners »."),
+        error_messages={"invalid_choice": _("Choose enterprises you see on the board or in "
+                                            "your activities."),
+                        "invalid_pk_value": _("Choose enterprises you see on the board or in "
+                                              "your activities.")})
     partner_municipalities = forms.ModelMultipleChoiceField(
         label=_("Partner municipalities"), required=False,
         queryset=Municipality.objects.none(), widget=forms.CheckboxSelectMultiple,
@@ -291,10 +304,10 @@ class ActivityForm(forms.Form):
     #: The fields shown one by one (the others are groups: radio buttons, checkboxes, pickers).
     TEXT_FIELDS = ("title", "starts_on", "ends_on", "description")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["regions"].queryset = promotable_regions()
-        self.fields["partner_enterprises"].queryset = partner_enterprises()
+        self.fields["partner_enterprises"].queryset = partner_enterprises(user)
         self.fields["partner_municipalities"].queryset = partner_municipalities()
 
     @classmethod

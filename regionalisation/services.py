@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from antennes.services import office_for_location
-from enterprises.models import Case
+from enterprises.models import Case, Enterprise
 from partners.models import Kind, Organisation
 from portal.workflow import TransitionRefused, require
 from regions.models import Municipality, Region
 
-from . import permissions, tasks
+from . import permissions
 from .models import (
     MONTREAL_REGION_CODE,
     OUTCOME_MONTHS,
@@ -98,6 +98,10 @@ def opportunity_create(*, actor: User, enterprise: Organisation, case: Case | No
         raise ValidationError({"enterprise": _("Choose an enterprise.")})
     if not Organisation.objects.for_user(actor).filter(pk=enterprise.pk).exists():
         raise Organisation.DoesNotExist
+    if Enterprise.objects.unverified().filter(organisation_id=enterprise.pk).exists():
+        raise ValidationError({"enterprise": ValidationError(_(
+            "This enterprise is not confirmed yet: an adviser of its territory confirms it "
+            "before it offers jobs on the board."), code="enterprise_unverified")})
     if case is not None and (case.organisation_id != enterprise.pk or not Case.objects.for_user(
             actor).filter(pk=case.pk).exists()):
         raise ValidationError({"case": _("This support case is not the enterprise's.")})
@@ -243,7 +247,7 @@ def referral_record(*, actor: User, opportunity_id: int, candidates: int, interv
         referral.updated_by, referral.updated_at = actor, now
         referral.save()
         if hires > hires_before:
-            tasks.notify_referral.delay_on_commit(referral.pk, hires)
+            referral_notify(referral_id=referral.pk, hires=hires)
     return referral
 
 
@@ -357,6 +361,10 @@ def _check_activity(activity: Activity, regions: list[Region], partner_enterpris
                               "Montréal.")
     if any(org.kind != Kind.ENTERPRISE for org in partner_enterprises):
         errors["partner_enterprises"] = _("Partner enterprises must be enterprises.")
+    elif partner_enterprises and Enterprise.objects.unverified().filter(
+            organisation__in=[org.pk for org in partner_enterprises]).exists():
+        errors["partner_enterprises"] = _("An enterprise not confirmed yet cannot be a "
+                                          "partner.")
     if any(municipality.region.code == MONTREAL_REGION_CODE
            for municipality in partner_municipalities):
         errors["partner_municipalities"] = _("Partner municipalities are outside the "

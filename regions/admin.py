@@ -31,15 +31,23 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 # ---- cohort statistics (importcore5) ----
-from import_export.admin import ImportExportModelAdmin  # noqa: E402
+from import_export.admin import ExportMixin  # noqa: E402
+from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
 
 from .models import CohortImport, CohortStatistic  # noqa: E402
 from .resources import CohortStatisticResource  # noqa: E402
 
 
 @admin.register(CohortStatistic)
-class CohortStatisticAdmin(ImportExportModelAdmin):
+class CohortStatisticAdmin(ExportMixin, admin.ModelAdmin):
+    """The figures, read and exported here (CSV or XLSX). Files are imported on one page only,
+    the portal's ``/cohortes/importer/`` (this list links to it): its limits, its preview, its
+    background job for large files and its messages; the admin's own import (which offered
+    formats that fail and ran large files in the request) is not offered."""
+
     resource_classes = [CohortStatisticResource]
+    export_formats = [CSV, XLSX]
+    import_export_change_list_template = "admin/regions/cohortstatistic/change_list.html"
     list_display = ["region", "cohort_start", "cohort_end", "reference_year", "category",
                     "admitted", "present", "is_demo", "last_import"]
     list_select_related = ["region", "last_import"]
@@ -47,10 +55,12 @@ class CohortStatisticAdmin(ImportExportModelAdmin):
     search_fields = ["region__name", "region__code"]
     raw_id_fields = ["last_import"]
 
-    def has_import_permission(self, request):
+    def changelist_view(self, request, extra_context=None):
         from .permissions import can_import_cohorts
 
-        return can_import_cohorts(request.user)
+        extra_context = {**(extra_context or {}),
+                         "can_import_cohorts": can_import_cohorts(request.user)}
+        return super().changelist_view(request, extra_context=extra_context)
 
 
 @admin.register(CohortImport)

@@ -213,6 +213,13 @@ class CohortImport(models.Model):
     #: file with the database as it was at upload time, and a preview in error never can be
     #: confirmed: neither should stay « waiting » forever).
     PREVIEW_LIFETIME = timedelta(hours=24)
+    #: A running import whose job gave no sign of life for this long, and whose row its job
+    #: no longer holds (``services.cohort_imports_recover``), died with its worker.
+    HEARTBEAT_TIMEOUT = timedelta(minutes=2)
+    #: A queued import no worker started for this long lost its job (broker emptied).
+    QUEUE_TIMEOUT = timedelta(minutes=30)
+    #: How long a failed import keeps its file for a retry; then the file is deleted.
+    RETRY_LIFETIME = timedelta(hours=24)
 
     #: Empty for the demo's fictitious file, loaded by ``seed_demo`` (no person uploads it).
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
@@ -223,7 +230,9 @@ class CohortImport(models.Model):
     file_name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    #: The uploaded file, kept in private storage until the import is confirmed and done.
+    #: The uploaded file, kept in private storage while the import may still be applied: until
+    #: it is done, cancelled or expired, or RETRY_LIFETIME after it failed. A preview with
+    #: errors never keeps it (it cannot be confirmed).
     file = models.FileField(_("file"), upload_to="cohort-imports/", max_length=200,
                             storage=private_storage, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
@@ -235,6 +244,11 @@ class CohortImport(models.Model):
     rows_error = models.PositiveIntegerField(_("in error"), default=0)
     #: Rows done by the Celery job so far (for the progress bar).
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    #: The job's last sign of life: set when queued and started, then after every chunk.
+    heartbeat_at = models.DateTimeField(_("last sign of life of the job"), null=True,
+                                        blank=True)
+    #: How many times the file was applied (1 + retries after a failure).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     #: The first errors found: [{"row": 3, "column": "admitted", "message": "..."}].
     errors = models.JSONField(_("errors"), default=list, blank=True)
     is_demo = models.BooleanField(_("fictitious demo data"), default=False)
@@ -256,6 +270,16 @@ class CohortImport(models.Model):
     def expires_at(self):
         """When a preview stops waiting for confirmation."""
         return self.created_at + self.PREVIEW_LIFETIME
+
+    @property
+    def retry_until(self):
+        """Until when a failed import keeps its file for a retry."""
+        return self.finished_at + self.RETRY_LIFETIME if self.finished_at else None
+
+    @property
+    def can_retry(self) -> bool:
+        """A failed import whose file is still kept may be applied again."""
+        return self.status == self.Status.FAILED and bool(self.file)
 
     def is_stale(self, now=None) -> bool:
         """A preview past its lifetime (expired, even before the sweep marks it so)."""

@@ -236,10 +236,19 @@ def cohort_import_start(*, actor, upload):
         rows_new=preview.new, rows_updated=preview.updated, rows_unchanged=preview.unchanged,
         rows_error=preview.rows_error,
         errors=[e.as_dict() for e in preview.errors[:COHORT_IMPORT_MAX_ERRORS]])
+    cohort_import.full_clean(exclude=["file"])
+    if preview.errors or preview.rows_error:
+        # Refused: it can never be confirmed (the fixed file is a new upload), so its file is
+        # not kept; the row stays in the history with its errors.
+        cohort_import.save()
+        return cohort_import
     suffix = PurePath(file_name).suffix.lower()[:6] or ".csv"
     cohort_import.file.save(f"{sha256[:20]}{suffix}", ContentFile(data), save=False)
-    cohort_import.full_clean(exclude=["file"])
-    cohort_import.save()
+    try:
+        cohort_import.save()
+    except Exception:
+        cohort_import.file.delete(save=False)  # never a file without its row
+        raise
     return cohort_import
 
 
@@ -251,7 +260,6 @@ def cohort_import_confirm(*, actor, cohort_import):
 
     from .models import CohortImport
     from .permissions import can_import_cohorts
-    from .tasks import apply_cohort_import
 
     _refuse_unless(can_import_cohorts(actor))
     cohort_imports_expire()  # an expired preview cannot be confirmed
@@ -263,24 +271,85 @@ def cohort_import_confirm(*, actor, cohort_import):
         if locked.errors or locked.rows_error:
             raise ValidationError(_("This file has errors: fix them and upload it again."),
                                   code="errors")
-        if locked.rows_total > settings.COHORT_IMPORT_SYNC_ROWS:
-            locked.status = CohortImport.Status.QUEUED
-            locked.save(update_fields=["status"])
-            apply_cohort_import.delay_on_commit(locked.pk)
-            queued = True
-        else:
-            queued = False
+        queued = _queue_or_apply_now(locked)
     if queued:
         locked.refresh_from_db()
         return locked
     return cohort_import_apply(import_id=locked.pk)
 
 
-def cohort_import_apply(*, import_id: int):
+def _queue_or_apply_now(locked) -> bool:
+    """Within the lock of a confirmed (or retried) import: queue it for the Celery job if it
+    is big (True), else leave it for the caller to apply now (False)."""
+    from django.utils import timezone
+
+    from .models import CohortImport
+    from .tasks import apply_cohort_import
+
+    if locked.rows_total <= settings.COHORT_IMPORT_SYNC_ROWS:
+        return False
+    locked.status = CohortImport.Status.QUEUED
+    locked.heartbeat_at = timezone.now()  # the queue's clock (QUEUE_TIMEOUT)
+    locked.save(update_fields=["status", "heartbeat_at"])
+    apply_cohort_import.delay_on_commit(locked.pk)
+    return True
+
+
+class _Heartbeat:
+    """The job's sign of life on its import's row (``heartbeat_at``, and ``rows_done`` for the
+    progress bar), written through a database connection of its own in autocommit: the apply's
+    own transaction shows nothing to anyone until it commits."""
+
+    def __init__(self, import_id: int):
+        self.import_id, self.connection = import_id, None
+
+    def beat(self, rows_done: int):
+        from django.db import DEFAULT_DB_ALIAS, connections
+        from django.utils import timezone
+
+        from .models import CohortImport
+
+        if self.connection is None:
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE regions_cohortimport SET heartbeat_at = %s, rows_done = %s "
+                "WHERE id = %s AND status = %s",
+                [timezone.now(), rows_done, self.import_id, CohortImport.Status.RUNNING])
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+
+
+def _hold_running(import_id: int) -> bool:
+    """Inside the apply's transaction: take a share lock on the import's row, held until the
+    transaction ends (so until the worker's session ends, if it dies), and say whether the
+    import is still running. While a live job holds it, ``cohort_imports_recover`` cannot lock
+    the row and never takes the job for dead; the heartbeat's updates do not conflict with it
+    (FOR KEY SHARE lets other sessions update non-key columns)."""
+    from django.db import connection
+
+    from .models import CohortImport
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM regions_cohortimport WHERE id = %s FOR KEY SHARE",
+                       [import_id])
+        row = cursor.fetchone()
+    return row is not None and row[0] == CohortImport.Status.RUNNING
+
+
+def cohort_import_apply(*, import_id: int, chunk: int | None = None, pause: float = 0):
     """Re-read the stored file and write it, all or nothing, in one transaction: new rows
     inserted and changed rows updated in bulk (INSERT ... ON CONFLICT DO UPDATE), unchanged
-    rows left alone. Progress (rows done) goes to the cache after every chunk. On any error
-    nothing is written and the import is marked failed with the message."""
+    rows left alone. Progress (rows done) goes to the cache and, with the job's heartbeat, to
+    the import's row after every chunk. On any error nothing is written and the import is
+    marked failed with the message; its file is kept for a retry unless the file itself is
+    refused. Only a previewed or queued import is applied: the status moves to « running »
+    under the row's lock, so two jobs never apply the same import. ``chunk`` and ``pause``
+    (seconds after each chunk) let tests make the job slow enough to be killed midway."""
+    import time
+
     from django.core.cache import cache
     from django.utils import timezone
     from django.utils.translation import gettext as _
@@ -288,17 +357,26 @@ def cohort_import_apply(*, import_id: int):
     from .cohorts import parse, plan
     from .models import CohortImport, CohortStatistic
 
+    chunk_size = chunk or COHORT_IMPORT_CHUNK
     with transaction.atomic():
         cohort_import = CohortImport.objects.select_for_update().get(pk=import_id)
         if cohort_import.status not in (CohortImport.Status.PREVIEWED,
                                         CohortImport.Status.QUEUED):
             return cohort_import  # already applied, running, failed or cancelled
         cohort_import.status = CohortImport.Status.RUNNING
-        cohort_import.save(update_fields=["status"])
+        cohort_import.heartbeat_at = timezone.now()
+        cohort_import.rows_done = 0
+        cohort_import.attempts += 1
+        cohort_import.save(update_fields=["status", "heartbeat_at", "rows_done", "attempts"])
     key = cohort_progress_key(import_id)
     cache.set(key, 0, timeout=24 * 3600)
+    heartbeat = _Heartbeat(import_id)
     try:
         with transaction.atomic():
+            if not _hold_running(import_id):
+                cache.delete(key)  # taken for dead meanwhile: its page says so
+                cohort_import.refresh_from_db()
+                return cohort_import
             with cohort_import.file.open("rb") as fh:
                 data = fh.read()
             parsed = parse(data, cohort_import.file_name)
@@ -309,25 +387,29 @@ def cohort_import_apply(*, import_id: int):
             to_write = result.new + result.changed
             done = result.unchanged
             cache.set(key, done, timeout=24 * 3600)
-            for i in range(0, len(to_write), COHORT_IMPORT_CHUNK):
-                chunk = to_write[i:i + COHORT_IMPORT_CHUNK]
+            for i in range(0, len(to_write), chunk_size):
+                batch = to_write[i:i + chunk_size]
                 CohortStatistic.objects.bulk_create(
                     [CohortStatistic(region_id=k[0], cohort_start=k[1], cohort_end=k[2],
                                      reference_year=k[3], category=k[4],
                                      admitted=parsed.rows[k][0], present=parsed.rows[k][1],
                                      is_demo=cohort_import.is_demo,
-                                     last_import_id=cohort_import.pk) for k in chunk],
+                                     last_import_id=cohort_import.pk) for k in batch],
                     update_conflicts=True, unique_fields=_COHORT_KEY_FIELDS,
                     update_fields=["admitted", "present", "is_demo", "last_import"])
-                done += len(chunk)
+                done += len(batch)
                 cache.set(key, done, timeout=24 * 3600)
+                heartbeat.beat(done)
+                if pause:
+                    time.sleep(pause)
             CohortImport.objects.filter(pk=import_id).update(
                 status=CohortImport.Status.DONE, finished_at=timezone.now(),
                 rows_total=parsed.rows_total, rows_new=len(result.new),
                 rows_updated=len(result.changed), rows_unchanged=result.unchanged,
                 rows_error=0, rows_done=parsed.rows_total)
     except Exception as exc:
-        if isinstance(exc, _StoredFileRefused):
+        refused = isinstance(exc, _StoredFileRefused)
+        if refused:
             message = str(exc)[:500]
         else:  # never a Python exception's name or text: what to do, and the log for us
             logger.exception("Cohort import %s failed", import_id)
@@ -338,13 +420,110 @@ def cohort_import_apply(*, import_id: int):
             errors=[{"row": 0, "column": "", "message": message}])
         cache.delete(key)
         cohort_import.refresh_from_db()
+        if refused:  # a retry would refuse it again: nothing to keep it for
+            _delete_file(cohort_import)
         return cohort_import
+    finally:
+        heartbeat.close()
     cohort_import.refresh_from_db()
+    _delete_file(cohort_import)
+    return cohort_import
+
+
+def _delete_file(cohort_import) -> None:
+    """Delete an import's stored file and forget it (the row keeps its name and SHA-256)."""
+    from .models import CohortImport
+
     if cohort_import.file:
         cohort_import.file.delete(save=False)
-        CohortImport.objects.filter(pk=import_id).update(file="")
+        CohortImport.objects.filter(pk=cohort_import.pk).update(file="")
         cohort_import.refresh_from_db()
-    return cohort_import
+
+
+def cohort_import_retry(*, actor, cohort_import):
+    """Apply again a failed import whose file is kept (a job that died, a database error):
+    now for a small file, through the Celery job for a big one, exactly like a confirmation.
+    The apply is all or nothing, so the failed attempt wrote nothing and the retry writes
+    every row once."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import CohortImport
+    from .permissions import can_import_cohorts
+    from .tasks import apply_cohort_import
+
+    _refuse_unless(can_import_cohorts(actor))
+    cohort_imports_expire()  # a failed import past RETRY_LIFETIME no longer has its file
+    with transaction.atomic():
+        locked = CohortImport.objects.select_for_update().get(pk=cohort_import.pk)
+        if locked.status != CohortImport.Status.FAILED:
+            raise ValidationError(_("This import cannot be retried: it is « %(status)s ».")
+                                  % {"status": locked.get_status_display()}, code="status")
+        if not locked.file or not locked.file.storage.exists(locked.file.name):
+            raise ValidationError(_("This import cannot be retried: its file is no longer "
+                                    "kept. Upload the file again."), code="no_file")
+        logger.info("Cohort import %s retried by %s (attempt %s)", locked.pk, actor.pk,
+                    locked.attempts + 1)
+        locked.status = CohortImport.Status.QUEUED
+        locked.heartbeat_at = timezone.now()
+        locked.errors, locked.finished_at, locked.rows_done = [], None, 0
+        locked.save(update_fields=["status", "heartbeat_at", "errors", "finished_at",
+                                   "rows_done"])
+        in_background = locked.rows_total > settings.COHORT_IMPORT_SYNC_ROWS
+        if in_background:
+            apply_cohort_import.delay_on_commit(locked.pk)
+    if in_background:
+        locked.refresh_from_db()
+        return locked
+    return cohort_import_apply(import_id=locked.pk)
+
+
+def cohort_imports_recover(*, now=None) -> int:
+    """Mark as failed the imports whose job died (worker killed, out of memory, time limit,
+    broker emptied), with a message saying nothing was changed and the import may be retried;
+    returns how many. A running import is dead when its heartbeat is older than
+    ``CohortImport.HEARTBEAT_TIMEOUT`` *and* no session holds its row (a live job holds it for
+    its whole transaction, ``_hold_running``, and a dead worker's session ended with it); a
+    queued one when no job started it within ``QUEUE_TIMEOUT``. Run by the pages that show
+    imports (so the administrator does not wait) and every five minutes by the Celery job
+    ``recover_cohort_imports``; running it twice changes nothing more."""
+    from django.core.cache import cache
+    from django.db.models import Q
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import CohortImport
+
+    Status = CohortImport.Status
+    now = now or timezone.now()
+    dead = (Q(status=Status.RUNNING) & (
+        Q(heartbeat_at__lt=now - CohortImport.HEARTBEAT_TIMEOUT)
+        | Q(heartbeat_at=None, created_at__lt=now - CohortImport.HEARTBEAT_TIMEOUT))) | (
+        Q(status=Status.QUEUED) & (
+            Q(heartbeat_at__lt=now - CohortImport.QUEUE_TIMEOUT)
+            | Q(heartbeat_at=None, created_at__lt=now - CohortImport.QUEUE_TIMEOUT)))
+    candidates = list(CohortImport.objects.filter(dead).values_list("pk", flat=True))
+    recovered = 0
+    for pk in candidates:
+        with transaction.atomic():
+            # skip_locked: a row its live job holds is not dead, whatever its heartbeat.
+            locked = (CohortImport.objects.select_for_update(skip_locked=True)
+                      .filter(dead, pk=pk).first())
+            if locked is None:
+                continue
+            logger.warning("Cohort import %s: its job stopped while it was « %s »; marked "
+                           "failed", pk, locked.status)
+            locked.status = Status.FAILED
+            locked.finished_at = now
+            locked.rows_done = 0
+            locked.errors = [{"row": 0, "column": "", "message": _(
+                "The processing stopped before the end (the job applying the file was "
+                "interrupted). No data was changed. You can retry the import.")}]
+            locked.save(update_fields=["status", "finished_at", "rows_done", "errors"])
+            recovered += 1
+        cache.delete(cohort_progress_key(pk))
+    return recovered
 
 
 def cohort_import_cancel(*, actor, cohort_import):
@@ -394,7 +573,22 @@ def cohort_imports_expire(*, now=None) -> int:
                 file="")
         if cohort_import.file:
             cohort_import.file.delete(save=False)
+    _failed_files_expire(now)
     return expired
+
+
+def _failed_files_expire(now) -> None:
+    """A failed import keeps its file ``CohortImport.RETRY_LIFETIME`` for a retry, no more."""
+    from .models import CohortImport
+
+    for cohort_import in CohortImport.objects.filter(
+            status=CohortImport.Status.FAILED,
+            finished_at__lte=now - CohortImport.RETRY_LIFETIME).exclude(file=""):
+        with transaction.atomic():
+            cleared = CohortImport.objects.filter(
+                pk=cohort_import.pk, status=CohortImport.Status.FAILED).update(file="")
+        if cleared:
+            cohort_import.file.delete(save=False)
 
 
 def cohort_import_progress(cohort_import) -> int:

@@ -20,6 +20,8 @@ urlpatterns = [
          name="cohort_import_confirm"),
     path("importer/<int:pk>/annuler/", cohort_import.cohort_import_cancel,
          name="cohort_import_cancel"),
+    path("importer/<int:pk>/relancer/", cohort_import.cohort_import_retry,
+         name="cohort_import_retry"),
     path("importer/<int:pk>/progression/", cohort_import.cohort_import_progress,
          name="cohort_import_progress"),
 ]

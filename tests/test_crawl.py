@@ -5,8 +5,11 @@ meets no missing page, no server error and no link to a page it may not open.
 What counts as a dead end: a 404 or 405 (a link to nothing, or a link to a form's action), a 403
 (a link the account may not follow), a 500, or a redirect to the sign-in page. Downloads
 (exports, documents) are fetched but not read; the Django admin is the framework's own and is
-only opened, not walked; signing out and the language switch are not followed."""
+only opened, not walked; signing out and the language switch are not followed.
 
+Every response met also carries the Content-Security-Policy (``_csp_problems``)."""
+
+import re
 from collections import Counter, deque
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -92,6 +95,38 @@ def _normalised(url: str, base: str) -> str | None:
     return parts.path + (f"?{query}" if query else "")
 
 
+#: Markup the Content-Security-Policy would block: an inline style attribute or block, an event
+#: handler attribute, a javascript: address, a <script> element without the page's nonce.
+_BLOCKED_MARKUP = re.compile(r"""<style|\sstyle\s*=|\son[a-z]+\s*=\s*["']|javascript:""", re.I)
+_SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
+
+
+def _csp_problems(url: str, response) -> list[str]:
+    """What is wrong with the Content-Security-Policy of ``response``: every response carries
+    one, without 'unsafe-inline' or 'unsafe-eval'; every portal page (not the framework's
+    admin) gives its scripts the policy's nonce and holds nothing the policy would block."""
+    policy = response.get("Content-Security-Policy", "")
+    if not policy:
+        return [f"{url} has no Content-Security-Policy header"]
+    problems = [f"{url}: the policy allows {word}" for word in ("'unsafe-inline'", "'unsafe-eval'")
+                if word in policy]
+    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";"))
+    if "frame-ancestors" not in directives or "report-uri" not in directives:
+        problems.append(f"{url}: the policy lacks frame-ancestors or report-uri: {policy}")
+    html = response.content.decode() if "text/html" in response.get("Content-Type", "") \
+        and not response.streaming else ""
+    if url.startswith(LEAVES) or not html.lower().startswith("<!doctype"):
+        return problems
+    nonce = re.search(r"'nonce-([^']+)'", directives.get("script-src", ""))
+    if nonce is None:
+        return [*problems, f"{url}: its script-src has no nonce: {policy}"]
+    problems += [f"{url}: a script without the nonce: {tag}" for tag in _SCRIPT_TAG.findall(html)
+                 if f'nonce="{nonce.group(1)}"' not in tag]
+    problems += [f"{url}: markup the policy blocks: {match.group(0)!r}"
+                 for match in _BLOCKED_MARKUP.finditer(html)]
+    return problems
+
+
 def _crawl(client: Client) -> tuple[list[str], int]:
     """Walk from the home page; return the dead ends found (each with the page linking to it)
     and how many pages were opened."""
@@ -104,6 +139,7 @@ def _crawl(client: Client) -> tuple[list[str], int]:
         url, found_on = queue.popleft()
         response = client.get(url)
         opened += 1
+        problems += _csp_problems(url, response)
         status = response.status_code
         if status in (301, 302):
             target = _normalised(response["Location"], url)

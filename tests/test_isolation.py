@@ -140,8 +140,9 @@ def test_a_missing_organisation_answers_like_an_out_of_scope_one(client, world):
     missing = client.get(reverse("partners:detail", args=[999999]))
     hidden = client.get(reverse("partners:detail", args=[world["orgs"]["gat"].pk]))
     assert missing.status_code == hidden.status_code == 404
-    def page(response):  # the same page, but for the CSRF token and the URL itself
+    def page(response):  # the same page, but for the CSRF token, CSP nonce and the URL itself
         content = re.sub(rb"[A-Za-z0-9]{64}", b"TOKEN", response.content)
+        content = re.sub(rb'nonce="[^"]*"', b"NONCE", content)
         return re.sub(rb"/organisations/\d+/", b"URL", content)
 
     assert page(missing) == page(hidden)
@@ -289,6 +290,119 @@ def test_a_plan_s_internal_comments_reach_only_the_territory_s_staff(client, wor
 
 
 # --------------------------------------------------------------------------------------------
+# Drafts belong to the partner: a plan never submitted is outside every staff role's scope
+# (central administrators included) until its partner asks for help on it.
+# --------------------------------------------------------------------------------------------
+
+#: How the Trois-Rivières plan stands: a draft, a draft withdrawn as such, a draft its partner
+#: asked for help on, a submitted plan.
+DRAFT_STATES = ["draft", "withdrawn_draft", "help_asked", "submitted"]
+HIDDEN_FROM_STAFF = {"draft", "withdrawn_draft"}
+
+#: The plan URLs a draft has (its reports come only after approval), and asking for help.
+DRAFT_URLS = {
+    **{name: PLAN_URLS[name] for name in (
+        "plan_detail", "plan_step", "measure_update", "measure_create", "measure_delete",
+        "plan_delete", "attachment_upload", "attachment_download", "attachment_delete",
+        "comment_add")},
+    "plan_transition": ("post", lambda p, r, a: reverse(
+        "programs:plan_transition", args=[p.pk, "submitted"])),
+    "plan_help_request": ("post", lambda p, r, a: reverse("programs:plan_help_request",
+                                                          args=[p.pk])),
+}
+
+
+def _draft(world, state):
+    """A plan of Trois-Rivières in ``state``, with a measure, a comment and a document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from programs import services
+    from programs.models import Attachment, Comment, Status
+    from tests.factories.programs import ActionPlanFactory
+
+    partner = world["users"]["partner"]
+    values = {"draft": {}, "help_asked": {},
+              "withdrawn_draft": {"status": Status.WITHDRAWN},
+              "submitted": {"status": Status.SUBMITTED, "submitted_at": timezone.now()}}[state]
+    plan = ActionPlanFactory(organisation=world["orgs"]["tr"], measures=1,
+                             title="Brouillon isolé", created_by=partner, **values)
+    Comment.objects.create(plan=plan, author=partner, body="Une question")
+    attachment = Attachment(plan=plan, original_name="a.pdf", content_type="application/pdf",
+                            size=9, sha256="0" * 64, uploaded_by=partner)
+    attachment.file.save("a.pdf", SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"), save=False)
+    attachment.save()
+    if state == "help_asked":
+        services.plan_help_request(actor=partner, plan_id=plan.pk)
+    return plan, attachment
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", DRAFT_STATES)
+@pytest.mark.parametrize("url_name", sorted(DRAFT_URLS))
+def test_a_draft_is_hidden_from_staff_until_submitted_or_help_asked(client, world, role, state,
+                                                                    url_name):
+    method, build = DRAFT_URLS[url_name]
+    plan, attachment = _draft(world, state)
+    client.force_login(world["users"][role])
+
+    response = getattr(client, method)(build(plan, None, attachment))
+
+    if "tr" not in VISIBLE[role] or (role in STAFF and state in HIDDEN_FROM_STAFF):
+        assert response.status_code == 404
+    elif role in STAFF and url_name in ("plan_detail", "attachment_download"):
+        assert response.status_code == 200  # the ministry reads it now
+    else:
+        assert response.status_code in (200, 302, 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", DRAFT_STATES)
+def test_a_draft_and_what_hangs_on_it_are_out_of_the_staff_s_scope(world, role, state):
+    """One rule in the scope (``ScopedQuerySet.partner_drafts``) for the plan and everything
+    read through it: its documents, comments and history."""
+    from programs.models import ActionPlan, Attachment, Comment, PlanEvent
+
+    plan, attachment = _draft(world, state)
+    user = world["users"][role]
+    sees = "tr" in VISIBLE[role] and not (role in STAFF and state in HIDDEN_FROM_STAFF)
+
+    assert ActionPlan.objects.for_user(user).filter(pk=plan.pk).exists() == sees
+    assert Attachment.objects.for_user(user).filter(pk=attachment.pk).exists() == sees
+    assert Comment.objects.for_user(user).filter(plan=plan).exists() == sees
+    if state == "help_asked":
+        assert PlanEvent.objects.for_user(user).filter(plan=plan).exists() == sees
+
+
+DRAFT_LIST_URLS = {name: PLAN_LIST_URLS[name] for name in (
+    "queue", "queue_fragment", "queue_csv", "queue_xlsx", "plan_list", "measure_list")}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", DRAFT_STATES)
+@pytest.mark.parametrize("list_name", sorted(DRAFT_LIST_URLS))
+def test_lists_and_exports_show_a_draft_to_staff_only_once_help_is_asked(client, world, role,
+                                                                         state, list_name):
+    who, fetch = DRAFT_LIST_URLS[list_name]
+    _draft(world, state)
+    client.force_login(world["users"][role])
+
+    response = fetch(client)
+
+    if who == "staff" and role not in STAFF or who == "partner" and role in STAFF:
+        assert response.status_code in (302, 403)
+        return
+    assert response.status_code == 200
+    text = _text(response)
+    listed = "tr" in VISIBLE[role] and not (role in STAFF and state in HIDDEN_FROM_STAFF)
+    if list_name == "measure_list":
+        listed = listed and state == "submitted"  # the coherence counts submitted plans only
+    assert ("Brouillon isolé" in text) == listed, (role, state)
+    if list_name == "queue" and listed:
+        assert ('class="help-requested"' in text) == (state == "help_asked")
+
+
+# --------------------------------------------------------------------------------------------
 # Enterprise support: every case URL, as every role, for a case of an enterprise served by
 # each office; lists and exports hold only the cases in scope.
 # --------------------------------------------------------------------------------------------
@@ -341,6 +455,8 @@ CASE_URLS = {
                                                             args=[e.pk])),
     "enterprise_update": ("get", lambda e, c, r, a: reverse("enterprises:enterprise_update",
                                                             args=[e.pk])),
+    "enterprise_verify": ("post", lambda e, c, r, a: reverse("enterprises:enterprise_verify",
+                                                             args=[e.pk])),
     "case_detail": ("get", lambda e, c, r, a: reverse("enterprises:case_detail", args=[c.pk])),
     "case_transition": ("post", lambda e, c, r, a: reverse("enterprises:case_transition",
                                                            args=[c.pk, "closed"])),
@@ -589,8 +705,9 @@ def test_a_missing_opportunity_answers_like_an_out_of_scope_one(client, world):
     missing = client.get(reverse("regionalisation:opportunity_detail", args=[999999]))
     assert missing.status_code == hidden.status_code == 404
 
-    def page(response):  # the same page, but for the CSRF token and the URL itself
+    def page(response):  # the same page, but for the CSRF token, CSP nonce and the URL itself
         content = re.sub(rb"[A-Za-z0-9]{64}", b"TOKEN", response.content)
+        content = re.sub(rb'nonce="[^"]*"', b"NONCE", content)
         return re.sub(rb"/regionalisation/offres/\d+/", b"URL", content)
 
     assert page(missing) == page(hidden)

@@ -50,7 +50,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         arguments = form.service_arguments()
         try:
-            user, result = services.enterprise_register(**arguments)
+            user, _result = services.enterprise_register(**arguments)
         except ValidationError as exc:
             codes = add_service_errors(form, exc, renames={"password": "password1"})
             if "email_taken" in codes:
@@ -59,8 +59,9 @@ def register(request):
             form.neq_warning = "neq_checksum" in codes
         else:
             EmailAddress.objects.get_primary(user).send_confirmation(request, signup=True)
-            joining = result.organisation.name if isinstance(result, JoinRequest) else ""
-            request.session[REGISTERED] = {"email": user.email, "joining": joining}
+            # The same page for a new enterprise and a known NEQ: it never names (nor hints
+            # at) an enterprise already in the portal.
+            request.session[REGISTERED] = {"email": user.email}
             return redirect(reverse("enterprises:register") + "?sent=1")
     return render(request, "enterprises/register.html", {
         "form": form, "municipalities": _municipality_choices()})
@@ -68,7 +69,7 @@ def register(request):
 
 def _already_registered(request, email):
     get_adapter(request).send_account_already_exists_mail(email)
-    request.session[REGISTERED] = {"email": email, "joining": ""}
+    request.session[REGISTERED] = {"email": email}
     return redirect(reverse("enterprises:register") + "?sent=1")
 
 
@@ -76,7 +77,7 @@ def _scoped_enterprise(request, pk):
     return get_object_or_404(
         Enterprise.objects.for_user(request.user).select_related(
             "organisation__region", "organisation__mrc", "organisation__municipality",
-            "organisation__office"),
+            "organisation__office", "verified_by"),
         pk=pk)
 
 
@@ -89,6 +90,8 @@ def enterprise_detail(request, pk):
         "organisation": enterprise.organisation,
         "neq_legal_form": parse_neq(enterprise.neq).legal_form,
         "can_change": permissions.can_change_enterprise(user, enterprise),
+        "sees_verification": permissions.sees_verification(user),
+        "can_verify": permissions.can_verify_enterprise(user, enterprise),
         "can_view_cases": permissions.can_view_cases(user)
         or permissions.enterprise_id(user) == enterprise.organisation_id,
         "pending_requests": (JoinRequest.objects.for_user(user).pending()
@@ -117,6 +120,19 @@ def enterprise_update(request, pk):
         "form": form, "enterprise": enterprise, "municipalities": _municipality_choices()})
 
 
+@login_required
+@require_POST
+def enterprise_verify(request, pk):
+    """An adviser or SIT manager of its territory confirms a self-registered enterprise."""
+    enterprise = _scoped_enterprise(request, pk)
+    if not permissions.can_verify_enterprises(request.user):
+        raise PermissionDenied
+    services.enterprise_verify(actor=request.user, enterprise=enterprise)
+    messages.success(request, _("%(enterprise)s is confirmed.")
+                     % {"enterprise": enterprise.organisation.name})
+    return redirect("enterprises:enterprise_detail", pk=enterprise.pk)
+
+
 def _require_decider(user):
     if not permissions.can_decide_join_request(user):
         raise PermissionDenied
@@ -124,12 +140,16 @@ def _require_decider(user):
 
 @login_required
 def join_requests(request):
-    """The pending requests to join an enterprise of the staff member's territory."""
+    """The pending requests to join an enterprise of the staff member's territory, and its
+    self-registered enterprises not confirmed yet."""
     _require_decider(request.user)
     pending = (JoinRequest.objects.for_user(request.user).pending()
                .select_related("user", "organisation__enterprise", "organisation__office")
                .order_by("created_at", "pk"))
-    return render(request, "enterprises/join_requests.html", {"join_requests": pending})
+    unverified = (Enterprise.objects.for_user(request.user).unverified()
+                  .select_related("organisation__office").order_by("created_at", "pk"))
+    return render(request, "enterprises/join_requests.html",
+                  {"join_requests": pending, "unverified": unverified})
 
 
 @login_required

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -41,12 +42,17 @@ INSTALLED_APPS = [
     "regionalisation",
     "notifications",
     "audit",
+    "retention",
     # Composes the domains (home pages, dashboard, demo, reference loading): last, on top.
     "hub",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Refuses an oversized body (413) before anything reads it (REQUEST_BODY_MAX_BYTES).
+    "portal.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +66,31 @@ MIDDLEWARE = [
     "portal.middleware.TrustedAuditlogMiddleware",
     "accounts.middleware.StaffMustEnrolMfaMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts and styles come from the portal's own static
+# files only (the one <script> element carries the request's nonce); no inline style attribute,
+# no eval (htmx is configured in templates/base.html so it never evaluates), no framing, forms
+# post only to the portal. The browser reports any violation to portal.views.csp_report.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: for the authenticator app's QR code (an SVG data URI, allauth.mfa).
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "report-uri": "/csp-report/",
+    },
+}
+#: Largest CSP violation report read (bytes); a bigger one is refused unread.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+#: Violation reports logged per client address and minute; the rest are counted, not logged.
+CSP_REPORTS_PER_MINUTE = 30
 
 #: How many proxies of our own stand in front of the portal, each appending to X-Forwarded-For:
 #: the client address (audit trail, sign-in limits) is the one the outermost of them saw
@@ -206,6 +237,17 @@ PLAN_QUEUE_PAGE_SIZE = 25
 COHORT_IMPORT_SYNC_ROWS = env.int("COHORT_IMPORT_SYNC_ROWS", default=5000)
 #: Largest attachment accepted (bytes).
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+#: Largest request body the portal reads (bytes): portal.middleware.RequestBodyLimitMiddleware
+#: answers 413 to a longer one before any byte of it is read. The largest upload (a cohort
+#: file, regions' limit) plus room for the form's other fields and the multipart framing.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=25 * 1024 * 1024)
+#: Bodies other than file uploads (form fields, JSON) read into memory: 2.5 MB, Django's default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+#: An uploaded file bigger than this goes to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+#: The language cookie is never read by a script, and not sent on cross-site requests.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 #: The portal's public address (scheme, host and port, no trailing slash): every link in an
 #: email is built on it, never on the request's Host header (a Celery task has no request,
 #: and a forged Host must not end up in a password-reset link). Local settings default it to

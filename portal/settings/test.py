@@ -37,4 +37,6 @@ import tempfile  # noqa: E402
 
 from .base import STORAGES  # noqa: E402
 
-STORAGES["private"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="portail-test-private-")
+# A real Celery worker a test starts may be given the test's folder, to read its uploads.
+STORAGES["private"]["OPTIONS"]["location"] = (env("TEST_PRIVATE_MEDIA_ROOT", default=None)
+                                              or tempfile.mkdtemp(prefix="portail-test-private-"))

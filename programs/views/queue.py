@@ -1,9 +1,11 @@
 """The ministry's lists of plans: the territory's queue (filters, sorting, pagination, export,
 assignment), the SIT manager's decisions queue and the totals by status, program and region.
 
-Every list starts from ``ActionPlan.objects.for_user(user)`` and leaves drafts out: the ministry
-sees a plan once the partner has submitted it. Each page runs a fixed number of queries,
-whatever the number of plans."""
+Every list starts from ``ActionPlan.objects.for_user(user)``, whose scope leaves out the
+partners' private drafts: the ministry sees a plan once the partner has submitted it, or a draft
+the partner asked for help on (the queue marks it « help requested »). The decisions and totals
+count submitted plans only. Each page runs a fixed number of queries, whatever the number of
+plans."""
 
 from decimal import Decimal
 
@@ -34,9 +36,14 @@ def _require_queue(user):
         raise PermissionDenied
 
 
+def _queue_plans(user):
+    """The plans the ministry sees: the user's scope (a draft only when help was asked)."""
+    return ActionPlan.objects.for_user(user)
+
+
 def _submitted_plans(user):
-    """The plans the ministry sees: the user's scope, without the partner's drafts."""
-    return ActionPlan.objects.for_user(user).exclude(status=Status.DRAFT)
+    """The plans the totals count: the user's scope, without drafts."""
+    return _queue_plans(user).exclude(status=Status.DRAFT)
 
 
 #: The queue's columns (the key orders the list; "" when the column does not sort).
@@ -55,7 +62,7 @@ COLUMNS = (
 
 def _status_counts(user):
     """How many plans of the scope are in each status (one query), in the workflow's order."""
-    counts = dict(_submitted_plans(user).order_by().values_list("status")
+    counts = dict(_queue_plans(user).order_by().values_list("status")
                   .annotate(n=Count("pk")).values_list("status", "n"))
     return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
 
@@ -90,8 +97,8 @@ class PlanQueue(Workspace):
         return permissions.can_view_queue(self.user)
 
     def scope(self):
-        # Only plans the ministry sees in this queue: never a partner's draft.
-        return _submitted_plans(self.user)
+        # Only plans the ministry sees: never a partner's draft unless help was asked on it.
+        return _queue_plans(self.user)
 
     def list_queryset(self):
         return self.scope().for_list()

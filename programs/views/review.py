@@ -130,6 +130,7 @@ def _render_detail(request, plan, *, comment_form=None, status=200):
         "can_upload": permissions.can_add_plan_attachment(user, plan),
         "upload_form": AttachmentForm(plan=plan),
         "can_schedule_reports": permissions.can_schedule_reports(user, plan),
+        "can_request_help": permissions.can_request_help(user, plan),
         "is_partner": is_partner,
         # A warning for the ministry, not a refusal (the partner sees it on the form's review).
         "period_warnings": ([] if is_partner or not permissions.can_view_queue(user)
@@ -161,6 +162,24 @@ def plan_transition(request, pk, to):
     messages.success(request, _("The plan is now « %(status)s ».")
                      % {"status": plan.get_status_display()})
     return redirect(safe_next(request, _detail_url(pk)))
+
+
+@login_required
+@require_POST
+def plan_help_request(request, pk):
+    """The partner asks the office's advisers for help on its draft (who then see it)."""
+    try:
+        services.plan_help_request(actor=request.user, plan_id=pk,
+                                   message=request.POST.get("message", ""))
+    except ActionPlan.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(_detail_url(pk, "help"))
+    messages.success(request, _("Your request was sent: the advisers of your office can now "
+                                "read this draft. It stays yours until you submit it."))
+    return redirect(_detail_url(pk, "actions"))
 
 
 @login_required

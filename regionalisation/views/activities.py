@@ -193,7 +193,9 @@ def _picker(key, form, request):
     picker = PICKERS[key]
     chosen = form.chosen(picker["field"])
     text = (request.GET.get(picker["param"]) or "").strip()
-    found = picker["find"](text, exclude=[obj.pk for obj in chosen]) if text else []
+    queryset = form.fields[picker["field"]].queryset
+    found = (picker["find"](text, queryset=queryset, exclude=[obj.pk for obj in chosen])
+             if text else [])
     label = picker["label"]
     return {"key": key, "field": picker["field"], "param": picker["param"], "q": text,
             "searched": bool(text), "limited": len(found) >= PARTNER_SEARCH_LIMIT,
@@ -208,7 +210,7 @@ def _picker_fragment(request):
     if key not in PICKERS:
         raise Http404
     field = PICKERS[key]["field"]
-    form = ActivityForm(initial={field: request.GET.getlist(field)})
+    form = ActivityForm(initial={field: request.GET.getlist(field)}, user=request.user)
     return render(request, "regionalisation/activity_form.html#picker_choices",
                   {"picker": _picker(key, form, request), "oob": True})
 
@@ -226,7 +228,7 @@ def _form_request(request, initial):
     search reloads the page with its results below the ticked partners."""
     if request.htmx and request.GET.get("find"):
         return None, _picker_fragment(request)
-    return ActivityForm(initial=initial), None
+    return ActivityForm(initial=initial, user=request.user), None
 
 
 @login_required
@@ -235,7 +237,7 @@ def activity_create(request):
     if not permissions.can_record_activity(user):
         raise PermissionDenied
     if request.method == "POST":
-        form = ActivityForm(request.POST)
+        form = ActivityForm(request.POST, user=user)
         if form.is_valid():
             try:
                 activity = services.activity_create(actor=user, **form.service_fields())
@@ -255,7 +257,7 @@ def activity_edit(request, pk):
     user = request.user
     activity = _get(user, pk, change=True)
     if request.method == "POST":
-        form = ActivityForm(request.POST)
+        form = ActivityForm(request.POST, user=user)
         if form.is_valid():
             try:
                 services.activity_update(actor=user, activity_id=activity.pk,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import STAFF_ROLES
-from enterprises.models import Case, Position
+from enterprises.models import Case, Position, unverified_organisation_ids
 from partners.models import Kind, Organisation
 from portal.workflow import choice_label
 from portal.workspace import Column, Workspace
@@ -202,6 +202,7 @@ def opportunity_create(request):
     elif _is_staff(user):
         enterprise = None
         enterprises = (Organisation.objects.for_user(user).filter(kind=Kind.ENTERPRISE)
+                       .exclude(pk__in=unverified_organisation_ids())
                        .select_related("enterprise").order_by("name", "pk"))
         chosen = request.GET.get("enterprise", "")
         if chosen.isdigit():

@@ -61,8 +61,15 @@ def _require_importer(user):
 
 def _get_import(request, pk):
     _require_importer(request.user)
-    services.cohort_imports_expire()
+    _refresh_statuses()
     return get_object_or_404(CohortImport.objects.select_related("uploaded_by"), pk=pk)
+
+
+def _refresh_statuses():
+    """Before showing imports: expired previews and imports whose job died say so now, not
+    when the periodic jobs next run."""
+    services.cohort_imports_expire()
+    services.cohort_imports_recover()
 
 
 def _example_rows():
@@ -135,7 +142,7 @@ def cohort_template(request, fmt):
 @login_required
 def cohort_import_history(request):
     _require_importer(request.user)
-    services.cohort_imports_expire()
+    _refresh_statuses()
     imports = CohortImport.objects.select_related("uploaded_by").order_by("-created_at", "-pk")
     page = Paginator(imports, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "regions/cohort_import_history.html", {"page": page, "query": ""})
@@ -147,6 +154,7 @@ def _detail_context(cohort_import):
         "can_confirm": (cohort_import.status == Status.PREVIEWED
                         and not cohort_import.rows_error and not cohort_import.errors),
         "in_progress": cohort_import.status in IN_PROGRESS,
+        "can_retry": cohort_import.can_retry,
         "done": _rows_done(cohort_import),
         # The fixed file's upload, offered beside a preview in error.
         "form": CohortUploadForm(),
@@ -202,3 +210,9 @@ def cohort_import_confirm(request, pk):
 def cohort_import_cancel(request, pk):
     return _act(request, pk, services.cohort_import_cancel,
                 _("The import was cancelled; nothing was written."))
+
+
+@login_required
+@require_POST
+def cohort_import_retry(request, pk):
+    return _act(request, pk, services.cohort_import_retry, _("The file was imported."))

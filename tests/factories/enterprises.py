@@ -48,6 +48,12 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     nature = Nature.FOR_PROFIT
     sector = Sector.MANUFACTURING
     size_band = SizeBand.SMALL_MEDIUM
+    #: Confirmed, like an enterprise made by staff; ``unverified=True`` for a self-registered
+    #: one an adviser has not confirmed yet.
+    verified_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        unverified = factory.Trait(verified_at=None)
 
 
 class CaseFactory(factory.django.DjangoModelFactory):

@@ -48,7 +48,7 @@ def plans(world):
     - P2, Mauricie (04), submitted: three attraction measures, 3,000 $, 1,000 $ + 500 $ (two
       budget lines) and 500 $;
     - P3, Outaouais (07), in review, PAC part 1: promotion 2,000 $;
-    - P4, Estrie (05), withdrawn: awareness 7,000 $ (left out by default);
+    - P4, Estrie (05), withdrawn after its submission: awareness 7,000 $ (left out by default);
     - a draft of Mauricie: attraction 9,999 $ (never counted).
     """
     orgs = world["orgs"]
@@ -59,7 +59,8 @@ def plans(world):
     p2 = ActionPlanFactory(title="P2", organisation=orgs["tr"], status=Status.SUBMITTED)
     p3 = ActionPlanFactory(title="P3", organisation=orgs["gat"], status=Status.IN_REVIEW,
                            call=CallFactory(program=program("pac-1")))
-    p4 = ActionPlanFactory(title="P4", organisation=sherbrooke, status=Status.WITHDRAWN)
+    p4 = ActionPlanFactory(title="P4", organisation=sherbrooke, status=Status.WITHDRAWN,
+                           submitted_at=timezone.now())
     draft = ActionPlanFactory(title="Brouillon", organisation=orgs["tr"])
     return {
         "m1": measure(p1, Axis.ATTRACTION, "10000", title="M1 attraction"),

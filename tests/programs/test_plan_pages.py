@@ -263,7 +263,12 @@ def test_staff_are_sent_to_their_queue_and_cannot_edit(world, as_user):
     assert client.get(reverse("programs:plan_list")).url == reverse("programs:queue")
     assert client.get(reverse("programs:plan_create")).status_code == 403
     assert client.post(reverse("programs:plan_create"), {"title": "x"}).status_code == 403
-    # The plan is in the adviser's territory: reading its steps leads to the plan's page...
+    # The plan is in the adviser's territory, but a draft nobody asked them to read: 404, like
+    # a plan elsewhere...
+    assert client.get(step_url(plan, "general")).status_code == 404
+    assert client.get(reverse("programs:plan_detail", args=[plan.pk])).status_code == 404
+    # ...until its partner asks for help: reading its steps then leads to the plan's page...
+    services.plan_help_request(actor=world["users"]["partner"], plan_id=plan.pk)
     response = client.get(step_url(plan, "general"))
     assert response.url == reverse("programs:plan_detail", args=[plan.pk])
     # ...and writing is forbidden.

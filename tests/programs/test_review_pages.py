@@ -14,9 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from programs import services
-from programs.models import ActionPlan, Attachment, Comment, PlanEvent, Status
+from programs.models import Attachment, Comment, PlanEvent, Status
 from tests.factories.programs import ActionPlanFactory, CallFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -312,6 +313,8 @@ def test_a_document_is_downloaded_with_its_bytes_never_sniffed_nor_cached_and_lo
     content = upload.read()
     attachment = services.attachment_add(actor=world["users"]["partner"], plan=plan,
                                          upload=upload)
+    # The ministry reads a draft's documents once the partner asks it for help.
+    services.plan_help_request(actor=world["users"]["partner"], plan_id=plan.pk)
     adviser = world["users"]["adviser"]
     client.force_login(adviser)
 
@@ -436,7 +439,9 @@ def test_the_plans_reports_are_listed_with_a_late_marker_and_the_adviser_may_sch
 
 def _busy_plan(world, *, measures, events, comments):
     partner, adviser = world["users"]["partner"], world["users"]["adviser"]
-    plan = plan_of_trois_rivieres(world, measures=measures)
+    # Submitted, then sent back for changes: the ministry reads it, the partner still edits it.
+    plan = plan_of_trois_rivieres(world, measures=measures, status=Status.CHANGES_REQUESTED,
+                                  submitted_at=timezone.now())
     for _ in range(2):
         services.attachment_add(actor=partner, plan=plan, upload=pdf_upload())
     for i in range(comments):
@@ -448,7 +453,6 @@ def _busy_plan(world, *, measures, events, comments):
                   to_status=Status.IN_REVIEW, amount=Decimal("100") if i % 4 == 0 else None,
                   comment=f"Étape {i}")
         for i in range(events)])
-    ActionPlan.objects.filter(pk=plan.pk).update(status=Status.CHANGES_REQUESTED)
     return plan
 
 

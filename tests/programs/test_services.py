@@ -571,7 +571,7 @@ def test_running_the_notify_task_twice_notifies_and_emails_once(
     u = world["users"]
     plan = ActionPlanFactory(organisation=world["orgs"]["tr"], status=Status.RECOMMENDED,
                              adviser=u["adviser"], measures=1, recommended_amount=9000)
-    with django_capture_on_commit_callbacks(execute=False):
+    with django_capture_on_commit_callbacks(execute=True):
         services.plan_transition(actor=u["sit_manager"], plan_id=plan.pk, to=Status.REFUSED,
                                  comment="Enveloppe épuisée.")
     event = PlanEvent.objects.get(plan=plan)

@@ -29,6 +29,7 @@ from tests.factories.enterprises import EnterpriseFactory
 from tests.factories.partners import OrganisationFactory, PartnerUserFactory
 from tests.factories.regionalisation import (
     ActivityFactory,
+    OpportunityFactory,
     municipality,
     regionalisation_organisation,
 )
@@ -61,6 +62,14 @@ def delete(activity):
 
 def outcomes(activity, months):
     return reverse("regionalisation:activity_outcomes", args=[activity.pk, months])
+
+
+def on_board(**kwargs):
+    """An enterprise with a published opportunity: one a regionalisation organisation sees,
+    hence may pick as a partner (tests/regionalisation/test_activity_picker.py)."""
+    enterprise = EnterpriseFactory(**kwargs).organisation
+    OpportunityFactory(enterprise=enterprise, published=True)
+    return enterprise
 
 
 def english(client):
@@ -424,7 +433,7 @@ def test_the_form_offers_the_16_regions_outside_montreal_in_a_fieldset(client, p
 
 def test_an_organisation_records_an_activity(client, people):
     client.force_login(people["horizon"])
-    employer = EnterpriseFactory(organisation__name="Fonderie Laviolette").organisation
+    employer = on_board(organisation__name="Fonderie Laviolette")
 
     response = client.post(CREATE, form_data(
         partner_enterprises=[employer.pk],
@@ -501,9 +510,9 @@ def test_a_montreal_municipality_or_a_non_enterprise_cannot_be_a_partner(client,
 
 def test_the_enterprise_search_shows_names_only_and_keeps_the_ticked_ones(client, people):
     client.force_login(people["horizon"])
-    laviolette = EnterpriseFactory(organisation__name="Fonderie Laviolette",
-                                   organisation__email="rh@laviolette.example").organisation
-    chosen = EnterpriseFactory(organisation__name="Bois Francs Nicolet").organisation
+    laviolette = on_board(organisation__name="Fonderie Laviolette",
+                          organisation__email="rh@laviolette.example")
+    chosen = on_board(organisation__name="Bois Francs Nicolet")
     OrganisationFactory(name="Laviolette Accueil")  # not an enterprise
 
     response = client.get(CREATE, {"find": "enterprises", "enterprise_q": "laviolette",
@@ -535,7 +544,7 @@ def test_the_municipality_search_leaves_montreal_out(client, people):
 
 def test_a_search_without_javascript_reloads_the_form_with_its_results(client, people):
     client.force_login(people["horizon"])
-    EnterpriseFactory(organisation__name="Fonderie Laviolette")
+    on_board(organisation__name="Fonderie Laviolette")
 
     response = client.get(CREATE, {"find": "enterprises", "enterprise_q": "fonderie"})
 

@@ -276,7 +276,7 @@ def test_the_page_shows_the_table_and_the_funnel_in_french(client, world, data, 
     assert "Toutes les régions hors Montréal" in total and ">33,3<" in total
     # The funnel of every region: bars hidden from assistive technology, the table instead.
     funnel = html.split('id="followup-funnel"')[1].split("</figure>")[0]
-    assert 'aria-hidden="true"' in funnel and "width: 100.0%" in funnel
+    assert 'aria-hidden="true"' in funnel and 'data-bar-width="100.0"' in funnel
     steps = html.split('id="followup-funnel-table"')[1].split("</table>")[0]
     assert "<caption>" in steps and ">15<" in steps and ">120,0<" in steps  # 18 / 15
 

@@ -40,7 +40,7 @@ def test_a_preview_with_errors_expires_after_24_hours_and_the_history_says_when(
                                                                                admin_user):
     stale = preview(admin_user, BAD, hours_ago=25)
     fresh = preview(admin_user, BAD, hours_ago=23)
-    assert stale.file and stale.rows_error
+    assert stale.rows_error and not stale.file, "a refused file is not kept (issue 13)"
     client.force_login(admin_user)
 
     html = client.get(reverse("regions:cohort_import_history")).content.decode()
