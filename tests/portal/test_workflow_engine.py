@@ -9,6 +9,7 @@ import pytest
 from celery import shared_task
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from portal.workflow import (
     Move,
@@ -256,7 +257,7 @@ def test_moving_to_the_current_status_does_nothing(world, plan,
                                 to=Status.DRAFT)
     assert result.status == Status.DRAFT
     assert state(plan.pk) == before
-    assert callbacks == []  # nothing left to run (nor to send) after a rolled-back move
+    assert callbacks == []
 
 
 REFUSALS = [
@@ -276,7 +277,9 @@ REFUSALS = [
 def test_a_refused_move_says_why_and_changes_nothing(
         world, plan, django_capture_on_commit_callbacks, who, status, to, inputs, code,
         message):
-    ActionPlan.objects.filter(pk=plan.pk).update(status=status)
+    # Help asked: the draft is the ministry's to read too (a private draft is not even found,
+    # below), so the table's refusal is what answers.
+    ActionPlan.objects.filter(pk=plan.pk).update(status=status, help_requested_at=timezone.now())
     before = state(plan.pk)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, \
             pytest.raises(TransitionRefused) as exc:
@@ -285,6 +288,14 @@ def test_a_refused_move_says_why_and_changes_nothing(
     assert exc.value.messages == [message()]  # the labels in the language of the move
     assert state(plan.pk) == before
     assert callbacks == []  # nothing left to run (nor to send) after a rolled-back move
+
+
+def test_a_private_draft_is_not_found_by_staff_like_a_plan_that_does_not_exist(world, plan):
+    before = state(plan.pk)
+    for who in ("adviser", "sit_manager", "admin"):
+        with pytest.raises(ActionPlan.DoesNotExist):
+            WORKFLOW.apply(actor=world["users"][who], obj_id=plan.pk, to=Status.SUBMITTED)
+    assert state(plan.pk) == before
 
 
 def test_guards_name_every_problem_at_once(world, plan):
