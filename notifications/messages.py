@@ -12,11 +12,14 @@ This app belongs to no domain and knows none: each domain registers its own kind
              group="plans", labels={"from": Status, "to": Status})
 
 ``labels`` names the parameters whose stored value is a choice (a status, a kind) to show by
-its label, translated at display time. Dates travel as ISO strings in ``due`` and ``since`` and
-are shown in the reader's locale.
+its label, translated at display time. ``attachments`` (optional) gives a notification's email
+its files: ``attachments(notification) -> [(filename, bytes, mimetype), ...]``, called when the
+email is built (a decision's letter); the domain checks there what the recipient may read.
+Dates travel as ISO strings in ``due`` and ``since`` and are shown in the reader's locale.
 """
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,6 +33,8 @@ class NoticeKind:
     group: str | None = None
     #: parameter name -> the choices class whose label replaces the stored value
     labels: dict = field(default_factory=dict)
+    #: notification -> [(filename, content, mimetype)]: the files its email carries
+    attachments: Callable | None = None
 
 
 @dataclass
@@ -52,13 +57,15 @@ def group(slug: str, label, *, position: int) -> None:
     _GROUPS.setdefault(slug, Group(label=label, position=position))
 
 
-def register(kind: str, text, *, group: str | None = None, labels: dict | None = None) -> None:
+def register(kind: str, text, *, group: str | None = None, labels: dict | None = None,
+             attachments: Callable | None = None) -> None:
     """Register the text of ``kind`` (with ``%(name)s`` placeholders filled from the
-    notification's params), the email group it belongs to (none: always emailed), and the
-    parameters to show by their choice label."""
+    notification's params), the email group it belongs to (none: always emailed), the
+    parameters to show by their choice label, and what files its email carries."""
     if kind in _KINDS and _KINDS[kind].text != text:
         raise ValueError(f"notification kind {kind!r} is already registered")
-    _KINDS[kind] = NoticeKind(text=text, group=group, labels=dict(labels or {}))
+    _KINDS[kind] = NoticeKind(text=text, group=group, labels=dict(labels or {}),
+                              attachments=attachments)
     if group is not None:
         kinds = _GROUPS[group].kinds
         if kind not in kinds:
@@ -79,6 +86,14 @@ def kind_groups() -> dict[str, tuple]:
 group("reminders", _("Reminders (follow-ups, waiting cases, reports due or late, opportunities "
                      "expiring, activity outcomes)"), position=80)
 group("escalations", _("Escalations of overdue cases"), position=90)
+
+
+def attachments(notification) -> list[tuple[str, bytes, str]]:
+    """The files the email of ``notification`` carries (none unless its kind says so)."""
+    notice = _KINDS.get(notification.kind)
+    if notice is None or notice.attachments is None:
+        return []
+    return list(notice.attachments(notification))
 
 
 def render(kind: str, params: dict) -> str:

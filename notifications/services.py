@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from accounts.links import absolute_url
 from accounts.models import User
 
-from . import tasks
+from . import messages, tasks
 from .models import EmailDigest, EmailMode, EmailState, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ def notification_email_send(*, notification_id: int) -> bool:
     send one email, and a sender killed before its commit leaves the email owed. A failed
     send is counted on the row (attempts, error, next attempt with a doubling delay), and
     ``failed`` after ``EMAIL_MAX_ATTEMPTS``. Its link is on the portal's public address
-    (``PORTAL_BASE_URL``): a task has no request."""
+    (``PORTAL_BASE_URL``): a task has no request. It carries the files its kind registered
+    (``messages.register(..., attachments=...)``)."""
     with transaction.atomic():
         notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
                         .select_related("recipient")
@@ -107,12 +108,12 @@ def notification_email_send(*, notification_id: int) -> bool:
             with transaction.atomic():
                 notification.save(update_fields=["emailed_at", "email_state",
                                                  "email_next_attempt_at"])
-                send_mail(
+                email = EmailMessage(
                     subject=f"Portail régionalisation — {texts['fr']}"[:150],
-                    message=body,
-                    from_email=None,
-                    recipient_list=[notification.recipient.email],
-                )
+                    body=body, to=[notification.recipient.email])
+                for filename, content, mimetype in messages.attachments(notification):
+                    email.attach(filename, content, mimetype)
+                email.send()
         except EMAIL_ERRORS as error:
             _count_failed_attempt(notification, error)
             return False

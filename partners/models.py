@@ -74,6 +74,11 @@ class Organisation(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    #: The language the organisation corresponds in: letters are in French, followed by their
+    #: English version for an English-language organisation.
+    language = models.CharField(_("language of correspondence"), max_length=2,
+                                choices=[("fr", _("French")), ("en", _("English"))],
+                                default="fr")
     is_demo = models.BooleanField(
         _("fictitious demo data"), default=False,
         help_text=_("Created by seed_demo; not a real organisation."),

@@ -11,6 +11,7 @@ class ProgramsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from . import models
         from .models import ActionPlan, Attachment, Call, Comment, Program, Report
 
         auditlog.register(Program)
@@ -19,3 +20,11 @@ class ProgramsConfig(AppConfig):
         auditlog.register(Attachment, exclude_fields=["file"])
         auditlog.register(Comment)
         auditlog.register(Report)
+        auditlog.register(models.Instalment)  # who set, authorised, paid
+        auditlog.register(models.PlanReview)  # who reviewed, asked, completed
+        auditlog.register(models.ReviewAnswer)
+        auditlog.register(models.ReviewCriterion)
+        auditlog.register(models.RegionEnvelope)
+        auditlog.register(models.LetterTemplate)
+        auditlog.register(models.DecisionLetter, exclude_fields=["file"])
+        auditlog.register(models.IndicatorDefinition)

@@ -16,8 +16,17 @@ from accounts.models import User
 from partners.demo import demo_adviser_for, demo_manager_for, demo_partner_for
 from partners.models import MUNICIPAL_KINDS, Organisation
 
-from . import services
-from .models import ActionPlan, Axis, Call, Characteristic, Program, ReportStatus, Status
+from . import grids, services
+from .models import (
+    ActionPlan,
+    Axis,
+    Call,
+    Characteristic,
+    IndicatorDefinition,
+    Program,
+    ReportStatus,
+    Status,
+)
 
 #: The path through the workflow that leads to each demo state.
 PATHS = {
@@ -103,6 +112,8 @@ def _calls(today: date) -> dict[str, Call]:
 
 def _fill(plan: ActionPlan, partner: User, rng: random.Random) -> None:
     program = plan.call.program
+    catalogue = {d.code: d for d in IndicatorDefinition.objects.filter(
+        code__in=["participants-reached", "activities-held"])}
     axes = rng.sample(program.axes, k=min(len(program.axes), rng.randint(2, 3)))
     for axis in axes:
         title, description = MEASURE_IDEAS[Axis(axis)]
@@ -113,10 +124,16 @@ def _fill(plan: ActionPlan, partner: User, rng: random.Random) -> None:
                     "target_groups": "Personnes immigrantes et familles nouvellement établies",
                     "starts_on": plan.starts_on, "ends_on": plan.ends_on,
                     "partners_involved": "Bibliothèque, organisme d’accueil, chambre de commerce"},
-            indicators=[{"name": "Personnes rejointes", "unit": "personnes",
+            # Two standard indicators of the catalogue (when it is loaded: their figures add
+            # up on the results page) and one the organisation names itself.
+            indicators=[{"definition": catalogue.get("participants-reached"),
+                         "name": "Personnes rejointes", "unit": "personnes",
                          "target_value": Decimal(rng.randrange(20, 200))},
-                        {"name": "Activités réalisées", "unit": "activités",
-                         "target_value": Decimal(rng.randrange(2, 12))}],
+                        {"definition": catalogue.get("activities-held"),
+                         "name": "Activités réalisées", "unit": "activités",
+                         "target_value": Decimal(rng.randrange(2, 12))},
+                        {"name": "Familles jumelées", "unit": "familles",
+                         "target_value": Decimal(rng.randrange(5, 40))}],
             budget_lines=[{"label": "Ressources humaines", "requested_amount": asked,
                            "partner_amount": (asked * Decimal("0.25")).quantize(Decimal("1")),
                            "other_amount": Decimal("0"), "other_funders": ""},
@@ -174,6 +191,9 @@ def seed_demo_plans(*, admin: User, rng: random.Random) -> int:
             amount = None
             if to == Status.RECOMMENDED:
                 amount = (plan.requested_total * Decimal("0.9")).quantize(Decimal("1"))
+                # Recommending needs the adviser's review grid, completed; some plans also
+                # get a second grid from the SIT manager.
+                _review_grids(plan, adviser, manager if i % 2 else None, when)
             if to == Status.APPROVED:
                 amount = plan.recommended_amount or plan.requested_total
             if to == Status.IN_PROGRESS:
@@ -196,6 +216,25 @@ def seed_demo_plans(*, admin: User, rng: random.Random) -> int:
                                       "mesure de jumelage ?")
         created += 1
     return created
+
+
+def _review_grids(plan, adviser, second, when):
+    """The adviser's grid, completed, and a second one asked of ``second`` (if given). Scores
+    are drawn from the plan's own generator: the rest of the demo stays as it was."""
+    rng = random.Random(plan.pk)
+    criteria = list(plan.call.program.review_criteria.filter(is_active=True))
+
+    def answers():
+        return {c.pk: (grids.Answer(meets=True) if c.kind == "eligibility"
+                       else grids.Answer(score=rng.randint(2, c.scale_max)))
+                for c in criteria}
+
+    review = grids.review_start(actor=adviser, plan_id=plan.pk, now=when)
+    grids.review_submit(actor=adviser, review_id=review.pk, answers=answers(), now=when,
+                        comment="Plan cohérent avec les besoins du milieu (données fictives).")
+    if second is not None:
+        review = grids.review_request(actor=adviser, plan_id=plan.pk, reviewer=second, now=when)
+        grids.review_submit(actor=second, review_id=review.pk, answers=answers(), now=when)
 
 
 def _report_everything(plan, partner, adviser, when):

@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import MUNICIPAL_KINDS
 
-from .models import Axis, Call, Characteristic
+from .models import Axis, Call, Characteristic, IndicatorDefinition
 
 #: Spaces a French user types or pastes inside a number: space, no-break space, narrow no-break.
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
@@ -171,13 +172,79 @@ class MeasureForm(forms.Form):
         return data
 
 
+#: The choice of the indicator list that names an indicator outside the catalogue.
+OTHER_INDICATOR = "other"
+
+
 class IndicatorForm(forms.Form):
-    name = forms.CharField(label=_("Indicator"), max_length=200)
-    unit = forms.CharField(label=_("Unit"), max_length=50,
-                           help_text=_("For example: participants, activities, meetings."))
+    """One indicator of a measure: a standard indicator of the ministry's catalogue (its name
+    and unit come from the catalogue, so results add up across plans), or « Other », named by
+    the partner with its unit (counted apart). A row with a name but no choice is « Other »."""
+
+    definition = forms.ChoiceField(label=_("Indicator"), required=False)
+    name = forms.CharField(label=_("Name of the other indicator"), max_length=200,
+                           required=False,
+                           help_text=_("Only for « Other »: what you will measure."))
+    unit = forms.CharField(label=_("Unit of the other indicator"), max_length=50,
+                           required=False,
+                           help_text=_("Only for « Other ». For example: participants, "
+                                       "activities, meetings."))
     target_value = AmountField(label=_("Target value"),
+                               help_text=_("In the indicator’s unit."),
                                error_messages={"invalid": _("Enter a number, for example 40."),
                                                "min_value": _("A target cannot be negative.")})
+
+    def __init__(self, *args, definitions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.definitions = {d.code: d for d in definitions}
+        self.fields["definition"].choices = [
+            ("", _("Choose an indicator")),
+            (_("Ministry’s standard indicators"),
+             [(d.code, f"{d.name} ({d.unit})") for d in definitions]),
+            (OTHER_INDICATOR, _("Other (name it below)")),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("definition")
+        if code and code != OTHER_INDICATOR:
+            data.update(definition=self.definitions[code], name="", unit="")
+            return data
+        if "definition" not in data:
+            return data  # an unknown choice: its field already says so
+        data["definition"] = None
+        if code == OTHER_INDICATOR or data.get("name") or data.get("unit"):
+            for name in ("name", "unit"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Name the other indicator and give its unit."))
+        else:
+            self.add_error("definition", _("Choose an indicator from the list, or « Other » "
+                                           "and name it."))
+        return data
+
+
+def indicator_definitions(measure=None) -> list:
+    """The catalogue's indicators a measure may choose: the active ones, and those the measure
+    already uses (an indicator deactivated since stays on the measure's form). One query."""
+    chosen = Q(indicators__measure=measure) if measure is not None else Q(pk__in=[])
+    return list(IndicatorDefinition.objects.filter(Q(is_active=True) | chosen).distinct()
+                .order_by("position", "code"))
+
+
+def measure_indicator_formset(data, measure=None):
+    """The measure form's indicator rows (with the measure's own, when it exists)."""
+    definitions = indicator_definitions(measure)
+    initial = []
+    if measure is not None:
+        for row in measure.indicators.values("definition__code", "name", "unit",
+                                             "target_value"):
+            code = row.pop("definition__code")
+            initial.append({**row, "definition": code, "name": "", "unit": ""} if code
+                           else {**row, "definition": OTHER_INDICATOR})
+    formset = IndicatorFormSet(data, initial=initial, prefix="indicators",
+                               form_kwargs={"definitions": definitions})
+    formset.definitions = definitions
+    return formset
 
 
 class BudgetLineForm(forms.Form):

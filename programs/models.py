@@ -379,6 +379,11 @@ class Measure(models.Model):
 class Indicator(models.Model):
     measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE,
                                 related_name="indicators")
+    #: The catalogue's indicator; empty for an « other » indicator the partner names itself
+    #: (counted apart in the results).
+    definition = models.ForeignKey("IndicatorDefinition", verbose_name=_("standard indicator"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="indicators")
     name = models.CharField(_("indicator"), max_length=200)
     unit = models.CharField(_("unit"), max_length=50)
     target_value = models.DecimalField(_("target"), max_digits=12, decimal_places=2,
@@ -699,3 +704,359 @@ class IndicatorResult(models.Model):
 
     def __str__(self):
         return f"{self.indicator}: {self.value}"
+
+
+# --------------------------------------------------------------------------------------------
+# Deciding and funding: review grids, regional envelopes, decision letters, instalments,
+# the indicator catalogue
+# --------------------------------------------------------------------------------------------
+
+
+class StaffOnlyQuerySet(ScopedQuerySet):
+    """Rows about a plan that only the ministry's staff read (review grids): the plan's scope
+    for staff, nothing for anyone else."""
+
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
+
+    def for_user(self, user):
+        if getattr(user, "role", None) not in STAFF_ROLES:
+            return self.none()
+        return super().for_user(user)
+
+
+class CriterionKind(models.TextChoices):
+    ELIGIBILITY = "eligibility", _("Eligibility check (yes or no)")
+    SCORED = "scored", _("Scored criterion")
+
+
+class ReviewCriterion(models.Model):
+    """One line of a program's review grid, defined by central administrators: an eligibility
+    check (met or not) or a criterion scored from 1 to ``scale_max`` with a ``weight``."""
+
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.CASCADE,
+                                related_name="review_criteria")
+    kind = models.CharField(_("kind"), max_length=12, choices=CriterionKind.choices,
+                            default=CriterionKind.SCORED)
+    label_fr = models.CharField(_("criterion (French)"), max_length=300)
+    label_en = models.CharField(_("criterion (English)"), max_length=300)
+    guidance_fr = models.TextField(_("guidance for reviewers (French)"), blank=True)
+    guidance_en = models.TextField(_("guidance for reviewers (English)"), blank=True)
+    scale_max = models.PositiveSmallIntegerField(
+        _("highest score"), default=5, help_text=_("Scored criteria: from 1 to this score."))
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2,
+                                 default=Decimal("1.00"))
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("review criterion")
+        verbose_name_plural = _("review criteria")
+        ordering = ["program", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CriterionKind.values),
+                                   name="review_criterion_kind_known"),
+            models.CheckConstraint(condition=Q(scale_max__gte=2, scale_max__lte=10),
+                                   name="review_criterion_scale_2_to_10"),
+            models.CheckConstraint(condition=Q(weight__gt=0),
+                                   name="review_criterion_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_en if (get_language() or "").startswith("en") else self.label_fr
+
+    @property
+    def guidance(self) -> str:
+        return self.guidance_en if (get_language() or "").startswith("en") else self.guidance_fr
+
+
+class PlanReview(models.Model):
+    """One reviewer's grid for one plan. The adviser's own grid, or a second opinion asked of
+    another adviser or of the SIT manager (``requested_by``). Complete once ``submitted_at``."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"),
+                                 on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"),
+                                     on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    comment = models.TextField(_("overall comment"), blank=True, max_length=5000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan review")
+        verbose_name_plural = _("plan reviews")
+        ordering = ["plan", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "reviewer"], name="plan_review_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} — {self.reviewer}"
+
+
+class ReviewAnswer(models.Model):
+    """A reviewer's answer to one criterion: ``meets`` for an eligibility check, ``score``
+    for a scored criterion."""
+
+    review = models.ForeignKey(PlanReview, verbose_name=_("review"), on_delete=models.CASCADE,
+                               related_name="answers")
+    criterion = models.ForeignKey(ReviewCriterion, verbose_name=_("criterion"),
+                                  on_delete=models.PROTECT, related_name="answers")
+    meets = models.BooleanField(_("met"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("review answer")
+        verbose_name_plural = _("review answers")
+        ordering = ["review", "criterion__position", "criterion__pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="review_answer_once"),
+            models.CheckConstraint(condition=Q(meets__isnull=True) | Q(score__isnull=True),
+                                   name="review_answer_meets_or_score"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=1),
+                                   name="review_answer_score_from_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.review} — {self.criterion}"
+
+
+class RegionEnvelope(models.Model):
+    """The part of a call's envelope set aside for one region (optional: a call without them
+    has only its total ``budget``)."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call for projects"), on_delete=models.CASCADE,
+                             related_name="region_envelopes")
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"),
+                               on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("envelope ($)"), max_digits=14, decimal_places=2,
+                                 validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = _("regional envelope")
+        verbose_name_plural = _("regional envelopes")
+        ordering = ["call", "region__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "region"], name="region_envelope_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0),
+                                   name="region_envelope_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.call} — {self.region}: {self.amount}"
+
+
+class LetterKind(models.TextChoices):
+    """The decisions that produce a letter (their values are the plan statuses they follow)."""
+
+    APPROVED = "approved", _("Approval")
+    REFUSED = "refused", _("Refusal")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+
+class LetterLanguage(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+
+
+class LetterTemplate(models.Model):
+    """The text of a decision letter, per program, decision and language, edited by central
+    administrators. ``body`` holds placeholders (``{organisation}``, ``{plan}``,
+    ``{amount}``, ``{instalments}``, ``{conditions}``, ``{date}``...); a letter keeps the
+    text it was made from, so a change applies to the next letters only."""
+
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.CASCADE,
+                                related_name="letter_templates")
+    kind = models.CharField(_("decision"), max_length=20, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=LetterLanguage.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=20000)
+    signatory_name = models.CharField(_("signatory"), max_length=200)
+    signatory_title = models.CharField(_("signatory's title"), max_length=200)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("decision letter template")
+        verbose_name_plural = _("decision letter templates")
+        ordering = ["program", "kind", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "kind", "language"],
+                                    name="letter_template_once"),
+            models.CheckConstraint(condition=Q(kind__in=LetterKind.values),
+                                   name="letter_template_kind_known"),
+            models.CheckConstraint(condition=Q(language__in=LetterLanguage.values),
+                                   name="letter_template_language_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.program.code.upper()} — {self.get_kind_display()} ({self.language})"
+
+
+class DecisionLetterQuerySet(ScopedQuerySet):
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
+
+
+def letter_path(instance, filename):
+    import uuid
+
+    return f"letters/{instance.plan_id}/{uuid.uuid4().hex}.pdf"
+
+
+class DecisionLetter(models.Model):
+    """The letter a decision produced (one per decision, its history row): the text as issued
+    (French, then English for an organisation that corresponds in English) and its PDF."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="letters")
+    event = models.OneToOneField(PlanEvent, verbose_name=_("decision"),
+                                 on_delete=models.CASCADE, related_name="letter")
+    kind = models.CharField(_("decision"), max_length=20, choices=LetterKind.choices)
+    #: The languages of the letter, in order: "fr" or "fr,en".
+    languages = models.CharField(_("languages"), max_length=10, default="fr")
+    subject = models.CharField(_("subject"), max_length=200)
+    #: The text as issued (every language, placeholders filled).
+    text = models.TextField(_("text"))
+    file = models.FileField(_("file"), upload_to=letter_path, max_length=200,
+                            storage=private_storage)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    objects = DecisionLetterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision letter")
+        verbose_name_plural = _("decision letters")
+        ordering = ["plan", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.plan} — {self.subject}"
+
+
+class InstalmentCondition(models.TextChoices):
+    SIGNATURE = "signature", _("At the signature of the agreement")
+    REPORT = "report", _("When a report is accepted")
+    DATE = "date", _("On a date")
+
+
+class InstalmentStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DUE = "due", _("Due")
+    AUTHORISED = "authorised", _("Authorised")
+    PAID = "paid", _("Paid")
+
+
+class InstalmentQuerySet(ScopedQuerySet):
+    office_path = "plan__organisation__office"
+    organisation_path = "plan__organisation"
+    partner_drafts = private_drafts("plan__")
+
+
+class Instalment(models.Model):
+    """One payment of an approved plan's schedule. It becomes due when its condition is met
+    (the agreement signed, a report accepted, a date reached), staff authorise it, finance
+    pays it. The instalments of a plan add up to its approved amount (a rule of the service
+    that sets the schedule, and a deferred database trigger on PostgreSQL)."""
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE,
+                             related_name="instalments")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    amount = models.DecimalField(_("amount ($)"), max_digits=14, decimal_places=2)
+    condition = models.CharField(_("condition"), max_length=12,
+                                 choices=InstalmentCondition.choices)
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.PROTECT,
+                               null=True, blank=True, related_name="instalments")
+    due_on = models.DateField(_("date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=InstalmentStatus.choices,
+                              default=InstalmentStatus.PLANNED, db_index=True)
+    due_at = models.DateTimeField(_("due since"), null=True, blank=True)
+    authorised_at = models.DateTimeField(_("authorised"), null=True, blank=True)
+    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("authorised by"),
+                                      on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+")
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("payment recorded by"),
+                                on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+
+    objects = InstalmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["plan", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=InstalmentStatus.values),
+                                   name="instalment_status_known"),
+            models.CheckConstraint(
+                condition=(Q(condition="signature", report__isnull=True, due_on__isnull=True)
+                           | Q(condition="report", report__isnull=False, due_on__isnull=True)
+                           | Q(condition="date", report__isnull=True, due_on__isnull=False)),
+                name="instalment_condition_complete"),
+            models.CheckConstraint(
+                condition=(Q(status="planned", due_at__isnull=True, authorised_at__isnull=True,
+                             paid_at__isnull=True)
+                           | Q(status="due", due_at__isnull=False, authorised_at__isnull=True,
+                               paid_at__isnull=True)
+                           | Q(status="authorised", due_at__isnull=False,
+                               authorised_at__isnull=False, authorised_by__isnull=False,
+                               paid_at__isnull=True)
+                           | Q(status="paid", due_at__isnull=False, authorised_at__isnull=False,
+                               authorised_by__isnull=False, paid_at__isnull=False,
+                               paid_by__isnull=False)),
+                name="instalment_status_stamped"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} — {self.amount}"
+
+
+class IndicatorDefinition(models.Model):
+    """A standard indicator of the ministry's catalogue (participants reached, newcomers
+    welcomed...): measures choose their indicators here so that results add up across plans.
+    An indicator outside the catalogue (« other ») stays possible and is counted apart."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    unit_fr = models.CharField(_("unit (French)"), max_length=50)
+    unit_en = models.CharField(_("unit (English)"), max_length=50)
+    definition_fr = models.TextField(_("definition (French)"))
+    definition_en = models.TextField(_("definition (English)"))
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("standard indicator")
+        verbose_name_plural = _("standard indicators")
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_fr
+
+    @property
+    def unit(self) -> str:
+        return self.unit_en if (get_language() or "").startswith("en") else self.unit_fr
+
+    @property
+    def definition(self) -> str:
+        return (self.definition_en if (get_language() or "").startswith("en")
+                else self.definition_fr)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.messages import group, register
 
+from .letters import notification_attachments
 from .models import ReportKind, ReportStatus, Status
 
 group("plans", _("Action plans and their reports"), position=10)
@@ -11,13 +12,17 @@ group("plans", _("Action plans and their reports"), position=10)
 PLAN = {"from": Status, "to": Status, "report": ReportKind}
 REPORT = {"from": ReportStatus, "to": ReportStatus, "report": ReportKind}
 
+# A decision's email carries its letter (programs/letters.py), to those who may read it.
 register("plan_status", _("Action plan « %(plan)s » (%(organisation)s): %(from)s → %(to)s."),
-         group="plans", labels=PLAN)
+         group="plans", labels=PLAN, attachments=notification_attachments)
 register("plan_help_requested", _("%(organisation)s asks for your help with its draft action "
                                   "plan « %(plan)s »."), group="plans", labels=PLAN)
 register("plan_comment", _("New message on the action plan « %(plan)s » (%(organisation)s)."),
          group="plans", labels=PLAN)
 register("plan_internal_comment", _("New internal comment (ministry only) on the action plan "
+                                    "« %(plan)s » (%(organisation)s)."),
+         group="plans", labels=PLAN)
+register("plan_review_requested", _("%(by)s asks you for a review grid on the action plan "
                                     "« %(plan)s » (%(organisation)s)."),
          group="plans", labels=PLAN)
 register("plan_assigned", _("The action plan « %(plan)s » (%(organisation)s) was assigned to "

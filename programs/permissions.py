@@ -65,6 +65,15 @@ def can_view_decisions(user) -> bool:
     return _role(user) in MANAGERS or _role(user) == Role.ADMIN
 
 
+def can_approve_plans(user) -> bool:
+    """Approving belongs to the roles the workflow lets approve a recommended plan (SIT
+    managers; a central administrator reads the decisions but does not decide)."""
+    from .models import Status
+    from .workflow import TRANSITIONS
+
+    return _role(user) in TRANSITIONS[(Status.RECOMMENDED, Status.APPROVED)].roles
+
+
 def can_schedule_reports(user, plan) -> bool:
     from .models import Status
 

@@ -16,6 +16,7 @@ from accounts.models import User
 from notifications import reminders
 from notifications.models import ReminderSettings
 
+from .instalments import instalments_make_due
 from .models import Report
 
 #: How far back an earlier reminder of the same report due date may be (the largest N).
@@ -66,3 +67,10 @@ def sweep_reports(day: date) -> dict:
                     notification_kind="reminder_report_late" if late
                     else "reminder_report_due", params=params, url=url)
     return counts
+
+
+@reminders.sweep("instalments", order=45)
+def sweep_instalments(day: date) -> dict:
+    """Instalments payable on a date become due that day (``programs.instalments``): only
+    planned ones change, so a second run, or a run after a missed day, changes nothing more."""
+    return {"instalments_due": instalments_make_due(day=day)}

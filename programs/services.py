@@ -25,7 +25,9 @@ from partners.models import Organisation
 from portal import files
 from portal.workflow import TransitionRefused, require  # noqa: F401 (services.TransitionRefused)
 
-from . import permissions
+from . import envelopes, permissions
+from .grids import review_criteria_defaults_load
+from .letters import letter_templates_ensure
 from .models import (
     ASSIGNABLE_STATUSES,
     ZERO,
@@ -61,7 +63,7 @@ PLAN_FIELDS = ("title", "starts_on", "ends_on", "needs_analysis", "objectives",
                "characteristics")
 MEASURE_FIELDS = ("axis", "title", "description", "target_groups", "starts_on", "ends_on",
                   "partners_involved", "position")
-INDICATOR_FIELDS = ("name", "unit", "target_value")
+INDICATOR_FIELDS = ("definition", "name", "unit", "target_value")
 BUDGET_LINE_FIELDS = ("label", "requested_amount", "partner_amount", "other_amount",
                       "other_funders")
 
@@ -162,12 +164,24 @@ def _recompute_totals(plan: ActionPlan) -> None:
     plan.save(update_fields=["requested_total", "partner_total", "other_total", "updated_at"])
 
 
+def _indicator_fields(row: dict) -> dict:
+    """An indicator chosen from the catalogue (``definition``) takes its name and unit from it
+    (in French, the portal's first language), whatever was typed: its figures then add up
+    across plans. Without one it is an « other » indicator, named by the partner."""
+    fields = {k: row[k] for k in INDICATOR_FIELDS if k in row}
+    definition = fields.get("definition")
+    if definition is not None:
+        fields.update(name=definition.name_fr, unit=definition.unit_fr)
+    return fields
+
+
 def measure_save(*, actor: User, plan: ActionPlan, measure: Measure | None = None,
                  fields: dict, indicators: Sequence[dict],
                  budget_lines: Sequence[dict]) -> Measure:
     """Create or replace a measure with its indicators and budget lines, and recompute the
     plan's totals. ``fields`` holds ``MEASURE_FIELDS``; each indicator holds
-    ``INDICATOR_FIELDS`` and each budget line ``BUDGET_LINE_FIELDS``."""
+    ``INDICATOR_FIELDS`` (``definition``: a catalogue indicator, or none for « other ») and
+    each budget line ``BUDGET_LINE_FIELDS``."""
     _require_editable(actor, plan)
     if measure is not None and measure.plan_id != plan.pk:
         raise PermissionDenied
@@ -180,8 +194,7 @@ def measure_save(*, actor: User, plan: ActionPlan, measure: Measure | None = Non
     if measure._state.adding and "position" not in fields:
         measure.position = plan.measures.count() + 1
     measure.full_clean()
-    new_indicators = [Indicator(measure=measure, **{k: row[k] for k in INDICATOR_FIELDS
-                                                    if k in row}) for row in indicators]
+    new_indicators = [Indicator(measure=measure, **_indicator_fields(row)) for row in indicators]
     new_lines = [BudgetLine(measure=measure, **{k: row[k] for k in BUDGET_LINE_FIELDS
                                                 if k in row}) for row in budget_lines]
     for obj in (*new_indicators, *new_lines):
@@ -294,13 +307,68 @@ def plan_help_request(*, actor: User, plan_id: int, message: str = "",
 
 
 def plan_transition(*, actor: User, plan_id: int, to: str, comment: str = "",
-                    amount=None, now=None) -> ActionPlan:
+                    amount=None, over_envelope_confirmed: bool = False,
+                    now=None) -> ActionPlan:
     """Move a plan to status ``to`` if the table allows ``actor``'s role to, from where it
     is now, and the move's checks pass; write a history row and notify the other side after
     commit. Moving to the status the plan already has does nothing (a double click is safe).
+    An approval beyond the call's envelope needs ``over_envelope_confirmed`` and a comment.
     """
     return PLAN_WORKFLOW.apply(actor=actor, obj_id=plan_id, to=to, now=now, comment=comment,
-                               amount=amount)
+                               amount=amount, over_envelope_confirmed=over_envelope_confirmed)
+
+
+def plans_approve_batch(*, actor: User, plan_ids: Iterable[int], comment: str = "",
+                        confirm_over_envelope: bool = False, now=None) -> list[ActionPlan]:
+    """Approve recommended plans of the actor's scope at their recommended amounts, in one
+    transaction: each through ``PLAN_WORKFLOW`` (its history row, its notices). All or
+    nothing: an id outside the scope raises ``ActionPlan.DoesNotExist``; a plan that is not
+    recommended, or that its move refuses, refuses the batch with a message naming it. When
+    the selection's total goes beyond a call's envelope (or a region's), the batch needs
+    ``confirm_over_envelope`` and a comment. A plan already approved is left as it is (a
+    double click is safe). Returns the plans approved now."""
+    require(permissions.can_approve_plans(actor))
+    ids = sorted({int(pk) for pk in plan_ids})
+    if not ids:
+        raise ValidationError(_("Select at least one recommended plan to approve."),
+                              code="none_selected")
+    comment = (comment or "").strip()
+    now = now or timezone.now()
+    with transaction.atomic(), set_actor(actor):
+        plans = list(ActionPlan.objects.for_user(actor).filter(pk__in=ids)
+                     .select_related("call", "organisation__region").order_by("pk")
+                     .select_for_update(of=("self",)))
+        if len(plans) != len(ids):
+            raise ActionPlan.DoesNotExist
+        for plan in plans:
+            if plan.status not in (Status.RECOMMENDED, Status.APPROVED):
+                raise TransitionRefused(
+                    _("« %(plan)s » is « %(status)s »: only recommended plans are approved "
+                      "together. Nothing was approved.")
+                    % {"plan": plan.title, "status": plan.get_status_display()},
+                    code="not_recommended")
+        plans = [plan for plan in plans if plan.status == Status.RECOMMENDED]
+        envelopes.lock_calls(plan.call_id for plan in plans)
+        figures = envelopes.call_envelopes({plan.call_id: plan.call for plan in plans}.values())
+        problems = [problem for call_id, amounts in envelopes.batch_amounts(plans).items()
+                    for problem in envelopes.overruns(figures[call_id], amounts)]
+        if problems and not (confirm_over_envelope and comment):
+            raise TransitionRefused(
+                " ".join([*problems,
+                          _("To approve them anyway, confirm that you approve beyond the "
+                            "envelope and explain why in the comment. Nothing was approved.")]),
+                code="over_envelope")
+        for plan in plans:
+            try:
+                PLAN_WORKFLOW.apply(actor=actor, obj_id=plan.pk, to=Status.APPROVED, now=now,
+                                    comment=comment, amount=plan.recommended_amount,
+                                    over_envelope_confirmed=confirm_over_envelope)
+            except ValidationError as exc:
+                raise TransitionRefused(
+                    _("« %(plan)s » could not be approved: %(reason)s Nothing was approved.")
+                    % {"plan": plan.title, "reason": " ".join(exc.messages)},
+                    code=getattr(exc, "code", None) or "refused") from exc
+    return plans
 
 
 def plans_assign(*, actor: User, plan_ids: Iterable[int], adviser: User) -> int:
@@ -366,6 +434,8 @@ def report_schedule(*, actor: User, plan: ActionPlan, progress_dates: Iterable[d
         for report in owed:
             if report.measure_reports.exists() or report.attachments.exists():
                 kept.append(report)  # the partner has started it: keep it
+            elif report.instalments.exists():
+                kept.append(report)  # an instalment waits for it: change the schedule first
         kept_ids = {r.pk for r in kept}
         Report.objects.filter(pk__in=[r.pk for r in owed if r.pk not in kept_ids]).delete()
         final = next((r for r in kept if r.kind == ReportKind.FINAL), None)
@@ -560,4 +630,6 @@ def programs_load(*, path: Path = DEFAULT_PROGRAMS_FILE) -> int:
             program.full_clean()
             program.save()
             created += 1
+        review_criteria_defaults_load()  # every program without criteria gets the defaults
+        letter_templates_ensure()  # and every program lacking a decision letter template
     return created

@@ -24,7 +24,8 @@ from accounts.models import Role
 from partners.models import MUNICIPAL_KINDS
 from portal.workflow import Move, Need, TransitionRefused, Workflow, comment_needed, stamp
 
-from . import tasks
+from . import envelopes, letters, tasks
+from .grids import adviser_grid_missing, fill_the_grid
 from .models import (
     ActionPlan,
     PlanEvent,
@@ -208,6 +209,27 @@ def _amount_problem(attempt):
 AMOUNT = Need("amount", _amount_problem)
 
 
+def _envelope_problem(attempt):
+    """Approving beyond the call's envelope, or the envelope of the plan's region when the
+    call sets one, needs the SIT manager's explicit confirmation (the input
+    ``over_envelope_confirmed``) and a comment saying why. The call's row is locked first, so
+    two approvals under one call check the envelope one after the other."""
+    plan = attempt.obj
+    envelopes.lock_calls([plan.call_id])
+    problems = envelopes.overruns(envelopes.plan_envelope(plan),
+                                  {plan.organisation.region_id: given_amount(attempt)})
+    if not problems or (attempt.inputs.get("over_envelope_confirmed") and attempt.comment):
+        return None
+    return TransitionRefused(
+        " ".join([*problems, gettext("To approve it anyway, confirm that you approve beyond the "
+                                     "envelope and explain why in the comment.")]),
+        code="over_envelope")
+
+
+#: Within the envelope, or beyond it with a confirmation and a comment (after ``AMOUNT``).
+ENVELOPE = Need("envelope", _envelope_problem)
+
+
 def _taken_for_review(attempt):
     # The adviser who takes the plan reviews it (a SIT manager keeps the plan's adviser).
     if attempt.obj.adviser_id is None or attempt.role == Role.ADVISER:
@@ -221,6 +243,14 @@ def _recommendation(attempt):
 
 def _approval(attempt):
     return {"approved_amount": given_amount(attempt), "decided_at": attempt.now}
+
+
+def _instalments_signed(attempt):
+    """The follow-up starts when the agreement is in force (« signature »): the plan's
+    signature instalments are due, in the same transaction."""
+    from .instalments import instalments_make_due
+
+    instalments_make_due(plan_id=attempt.obj.pk, now=attempt.now)
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,8 +281,10 @@ def _review_the_final_report(user, plan):
 
 _SUBMITTED = stamp("submitted_at")
 _WITHDRAW = Move(PARTNER, _("Withdraw the plan"))
-_APPROVE = Move(MANAGERS, _("Approve"), needs=(AMOUNT,), effects=(_approval,))
-_REFUSE = Move(MANAGERS, _("Refuse"), needs=(COMMENT,), effects=(stamp("decided_at"),))
+_APPROVE = Move(MANAGERS, _("Approve"), needs=(AMOUNT, ENVELOPE), effects=(_approval,),
+                then=letters.issue_after_move)
+_REFUSE = Move(MANAGERS, _("Refuse"), needs=(COMMENT,), effects=(stamp("decided_at"),),
+               then=letters.issue_after_move)
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.DRAFT, Status.SUBMITTED): Move(
@@ -261,13 +293,15 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.SUBMITTED, Status.IN_REVIEW): Move(
         ADVISERS, _("Take it for review"), effects=(_taken_for_review,)),
     (Status.IN_REVIEW, Status.CHANGES_REQUESTED): Move(
-        ADVISERS, _("Request changes"), needs=(COMMENT,)),
+        ADVISERS, _("Request changes"), needs=(COMMENT,), then=letters.issue_after_move),
     # A resubmission answers the adviser's request: the call may have closed since.
     (Status.CHANGES_REQUESTED, Status.SUBMITTED): Move(
         PARTNER, _("Submit again"), guards=(plan_is_complete,), effects=(_SUBMITTED,),
         next_step=_complete_the_plan),
+    # Recommending rests on the plan's adviser's review grid, completed (programs/grids.py).
     (Status.IN_REVIEW, Status.RECOMMENDED): Move(
-        ADVISERS, _("Recommend"), needs=(AMOUNT,), effects=(_recommendation,)),
+        ADVISERS, _("Recommend"), needs=(AMOUNT,), guards=(adviser_grid_missing,),
+        effects=(_recommendation,), next_step=fill_the_grid),
     (Status.IN_REVIEW, Status.NOT_RECOMMENDED): Move(
         ADVISERS, _("Do not recommend"), needs=(COMMENT,), effects=(_recommendation,)),
     (Status.RECOMMENDED, Status.APPROVED): _APPROVE,
@@ -276,7 +310,7 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (Status.NOT_RECOMMENDED, Status.REFUSED): _REFUSE,
     (Status.APPROVED, Status.IN_PROGRESS): Move(
         ADVISERS, _("Start the follow-up"), guards=(final_report_scheduled,),
-        next_step=_schedule_the_reports),
+        then=_instalments_signed, next_step=_schedule_the_reports),
     (Status.IN_PROGRESS, Status.CLOSED): Move(
         ADVISERS, _("Close the plan"), guards=(final_report_accepted,),
         next_step=_review_the_final_report),
@@ -312,8 +346,12 @@ PLAN_WORKFLOW = Workflow(
 
 
 def _close_plan_after_final_report(attempt):
-    """Accepting the final report closes the plan, in the same transaction."""
+    """Accepting a report makes its instalments due (never before), and accepting the final
+    report closes the plan, in the same transaction."""
+    from .instalments import instalments_make_due
+
     report = attempt.obj
+    instalments_make_due(report_id=report.pk, now=attempt.now)
     if report.kind == ReportKind.FINAL:
         PLAN_WORKFLOW.apply(actor=attempt.actor, obj_id=report.plan_id, to=Status.CLOSED,
                             now=attempt.now)

@@ -193,18 +193,66 @@ PLAN_URLS = {
                                                           args=[p.pk])),
     "plan_transition": ("post", lambda p, r, a: reverse(
         "programs:plan_transition", args=[p.pk, "closed"])),
+    "decisions_batch": ("get", lambda p, r, a: reverse("programs:decisions_batch")
+                        + f"?plan={p.pk}"),
     "comment_add": ("post", lambda p, r, a: reverse("programs:comment_add", args=[p.pk])),
     "attachment_download": ("get", lambda p, r, a: reverse(
         "programs:attachment_download", args=[p.pk, a.pk])),
     "attachment_delete": ("post", lambda p, r, a: reverse(
         "programs:attachment_delete", args=[p.pk, a.pk])),
+    "letter_download": ("get", lambda p, r, a: reverse(
+        "programs:letter_download", args=[p.pk, _letter(p).pk])),
     "report_schedule": ("get", lambda p, r, a: reverse("programs:report_schedule",
                                                        args=[p.pk])),
     "report_detail": ("get", lambda p, r, a: reverse("programs:report_detail",
                                                      args=[p.pk, r.pk])),
     "report_transition": ("post", lambda p, r, a: reverse(
         "programs:report_transition", args=[p.pk, r.pk, "accepted"])),
+    "instalments_edit": ("get", lambda p, r, a: reverse("programs:instalments_edit",
+                                                        args=[p.pk])),
+    "instalment_authorise": ("post", lambda p, r, a: reverse(
+        "programs:instalment_authorise", args=[p.pk, _instalment(p, "due").pk])),
+    "instalment_mark_paid": ("post", lambda p, r, a: reverse(
+        "programs:instalment_mark_paid", args=[p.pk, _instalment(p, "authorised").pk])),
 }
+
+
+def _letter(plan):
+    """The approval letter of ``plan`` (programs/letters.py), issued for a decision row."""
+    from programs.letters import letter_issue
+    from programs.models import PlanEvent, Status
+
+    event = PlanEvent.objects.create(plan=plan, from_status=Status.RECOMMENDED,
+                                     to_status=Status.APPROVED, actor=plan.created_by,
+                                     amount=plan.approved_amount)
+    return letter_issue(event=event)
+
+
+def _instalment(plan, status):
+    """The whole approved amount of ``plan`` in one instalment, ``status`` (due or
+    authorised)."""
+    from django.utils import timezone
+
+    from programs.models import Instalment
+
+    now = timezone.now()
+    stamps = ({"authorised_at": now, "authorised_by": plan.created_by}
+              if status == "authorised" else {})
+    return Instalment.objects.create(plan=plan, amount=plan.approved_amount or 10000,
+                                     condition="signature", status=status, due_at=now,
+                                     **stamps)
+
+
+def _authorised_payments(client):
+    """Every « Plan isolé » gets an instalment authorised and not yet paid (the payments
+    page lists them), then ``client`` is returned."""
+    from programs.models import ActionPlan
+
+    for plan in ActionPlan.objects.filter(title__startswith="Plan isolé"):
+        plan.approved_amount = 10000  # the instalments add up to it (checked at commit)
+        ActionPlan.objects.filter(pk=plan.pk).update(approved_amount=plan.approved_amount)
+        _instalment(plan, "authorised")
+    return client
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -233,6 +281,12 @@ PLAN_LIST_URLS = {
     "plan_list": ("partner", lambda c: c.get(reverse("programs:plan_list"))),
     "decisions": ("managers", lambda c: c.get(reverse("programs:decisions"))),
     "measure_list": ("staff", lambda c: c.get(reverse("programs:measure_list"))),
+    "payments": ("managers", lambda c: _authorised_payments(c).get(
+        reverse("programs:payments"))),
+    "payments_csv": ("managers", lambda c: _authorised_payments(c).get(
+        reverse("programs:payments_export", args=["csv"]))),
+    "payments_xlsx": ("managers", lambda c: _authorised_payments(c).get(
+        reverse("programs:payments_export", args=["xlsx"]))),
 }
 
 
@@ -261,6 +315,53 @@ def test_plan_lists_and_exports_hold_only_plans_in_scope(client, world, role, li
         assert (f"Plan isolé {org.name}" in text) == (key in VISIBLE[role]), (key, role)
 
 
+#: The results page and its exports add the indicators of the plans in scope (staff only).
+RESULTS_URLS = {
+    "results": lambda c: c.get(reverse("programs:results")),
+    "results_csv": lambda c: c.get(reverse("programs:results_export", args=["csv"])),
+    "results_xlsx": lambda c: c.get(reverse("programs:results_export", args=["xlsx"])),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(RESULTS_URLS))
+def test_the_results_add_only_the_plans_in_scope(client, world, role, name):
+    """Each organisation's funded plan targets a different power of ten of « participants
+    reached »: the total shown tells exactly which plans were added."""
+    from programs.models import Indicator, IndicatorDefinition, Status
+    from tests.factories.programs import ActionPlanFactory, MeasureFactory
+
+    participants = IndicatorDefinition.objects.get(code="participants-reached")
+    weights = {"tr": 1, "sh": 10, "gat": 100}
+    for key, org in world["orgs"].items():
+        plan = ActionPlanFactory(organisation=org, status=Status.IN_PROGRESS)
+        Indicator.objects.create(measure=MeasureFactory(plan=plan, lines=False),
+                                 definition=participants, name="P", unit="personnes",
+                                 target_value=weights[key])
+    client.force_login(world["users"][role])
+    response = RESULTS_URLS[name](client)
+    if role not in STAFF:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    expected = sum(weights[key] for key in VISIBLE[role])
+    if name == "results":
+        row = response.context["results"].rows[0]
+        assert (row.definition, row.target) == (participants, expected)
+    else:  # the target is the 7th column of the indicator's line
+        import csv
+        from decimal import Decimal
+
+        if name == "results_csv":
+            cells = next(line for line in csv.reader(_text(response).lstrip("\ufeff")
+                                                     .splitlines())
+                         if line[0] == "participants-reached")
+        else:
+            text = _text(response).splitlines()
+            cells = text[text.index("participants-reached"):]
+        assert Decimal(cells[6]) == expected, cells
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_a_plan_s_internal_comments_reach_only_the_territory_s_staff(client, world, role):
     """Like a case's internal notes: the scoped queryset never gives an internal plan
@@ -287,6 +388,50 @@ def test_a_plan_s_internal_comments_reach_only_the_territory_s_staff(client, wor
             assert response.status_code == 404
             continue
         assert (internal.body in response.content.decode()) == (role in STAFF), (key, role)
+
+
+# --------------------------------------------------------------------------------------------
+# Review grids are the ministry's: a partner meets a 404 even on their own plan's grids.
+# --------------------------------------------------------------------------------------------
+
+#: name -> (method, url builder(plan, review))
+GRID_URLS = {
+    "plan_grid": ("get", lambda p, g: reverse("programs:plan_grid", args=[p.pk])),
+    "plan_grid_post": ("post", lambda p, g: reverse("programs:plan_grid", args=[p.pk])),
+    "review_detail": ("get", lambda p, g: reverse("programs:review_detail", args=[p.pk, g.pk])),
+    "review_request": ("post", lambda p, g: reverse("programs:review_request", args=[p.pk])),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("org_key", ORGS)
+@pytest.mark.parametrize("url_name", sorted(GRID_URLS))
+def test_grid_urls_answer_404_to_partners_and_outside_the_scope(client, world, role, org_key,
+                                                                url_name):
+    from programs.models import Status
+    from tests.factories.accounts import StaffFactory
+    from tests.factories.programs import ActionPlanFactory, completed_review
+
+    org = world["orgs"][org_key]
+    reviewer = StaffFactory(role="adviser", offices=[org.office])
+    plan = ActionPlanFactory(organisation=org, status=Status.IN_REVIEW, measures=1,
+                             adviser=reviewer, title=f"Plan isolé {org.name}")
+    review = completed_review(plan, comment=f"Grille confidentielle {org_key}")
+    method, build = GRID_URLS[url_name]
+    client.force_login(world["users"][role])
+
+    response = getattr(client, method)(build(plan, review), {"reviewer": reviewer.pk})
+
+    if role not in STAFF or org_key not in VISIBLE[role]:
+        assert response.status_code == 404
+    else:
+        assert response.status_code in (200, 302, 403)
+    # The plan's page shows the grid to the territory's staff only.
+    page = client.get(reverse("programs:plan_detail", args=[plan.pk]))
+    if org_key not in VISIBLE[role]:
+        assert page.status_code == 404
+    else:
+        assert (f"/grilles/{review.pk}/" in page.content.decode()) == (role in STAFF)
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,12 +24,12 @@ from partners.models import Kind
 from .. import permissions, services
 from ..forms import (
     BudgetLineFormSet,
-    IndicatorFormSet,
     MeasureForm,
     PlanCreateForm,
     PlanGeneralForm,
     PlanNeedsForm,
     formset_rows,
+    measure_indicator_formset,
     municipal,
 )
 from ..models import (
@@ -386,15 +386,14 @@ def _measure_page(request, pk, measure_pk=None):
     if refusal:
         return refusal
     measure = get_object_or_404(plan.measures, pk=measure_pk) if measure_pk else None
-    initial, indicators, lines = {}, [], []
+    initial, lines = {}, []
     if measure is not None:
         initial = {name: getattr(measure, name) for name in MeasureForm.base_fields}
-        indicators = list(measure.indicators.values("name", "unit", "target_value"))
         lines = list(measure.budget_lines.values("label", "requested_amount", "partner_amount",
                                                  "other_amount", "other_funders"))
     data = request.POST if request.method == "POST" else None
     form = MeasureForm(data, plan=plan, initial=initial)
-    indicator_formset = IndicatorFormSet(data, initial=indicators, prefix="indicators")
+    indicator_formset = measure_indicator_formset(data, measure)
     line_formset = BudgetLineFormSet(data, initial=lines, prefix="lines")
     if request.method == "POST" and all([form.is_valid(), indicator_formset.is_valid(),
                                          line_formset.is_valid()]):

@@ -9,11 +9,9 @@ plans."""
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy, ngettext_lazy
@@ -24,9 +22,8 @@ from portal.workspace import AssignTexts, Column, Workspace
 
 from .. import permissions, services
 from ..filters import PlanFilter, TotalsFilter
-from ..models import ActionPlan, PlanEvent, Status
+from ..models import ActionPlan, Status
 from ..resources import PlanResource
-from ..workflow import DECISION_STATUSES
 
 ZERO = Decimal("0.00")
 
@@ -140,24 +137,6 @@ AMOUNTS = {
     "recommended": _money("recommended_amount"),
     "approved": _money("approved_amount"),
 }
-
-
-@login_required
-def decisions(request):
-    if not permissions.can_view_decisions(request.user):
-        raise PermissionDenied
-    recommendation = (PlanEvent.objects.filter(plan=OuterRef("pk"), report__isnull=True,
-                                               to_status__in=DECISION_STATUSES)
-                      .order_by("-created_at", "-pk"))
-    plans = (ActionPlan.objects.for_user(request.user).for_list()
-             .filter(status__in=DECISION_STATUSES)
-             .annotate(recommended_at=Subquery(recommendation.values("created_at")[:1]),
-                       recommendation_comment=Subquery(recommendation.values("comment")[:1]))
-             .order_by("recommended_at", "submitted_at", "pk"))
-    page = Paginator(plans, settings.PLAN_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    summary = plans.order_by().aggregate(**AMOUNTS)
-    return render(request, "programs/decisions.html",
-                  {"page": page, "summary": summary, "query": ""})
 
 
 def _program_name(row):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.files import document_response
 from portal.pages import safe_next
 
-from .. import permissions, services, workflow
+from .. import grids, permissions, services, workflow
 from ..models import (
     ZERO,
     ActionPlan,
@@ -28,6 +28,8 @@ from ..models import (
     Status,
 )
 from ..review_forms import AttachmentForm, CommentForm
+from .decisions import plan_envelope
+from .instalments import INSTALMENTS_PREFETCH, instalments_context
 
 
 def _scoped_plans(request):
@@ -44,6 +46,7 @@ def _plan_for_page(request, pk):
         Prefetch("attachments", queryset=Attachment.objects.select_related(
             "uploaded_by", "required_document", "report")),
         Prefetch("reports", queryset=Report.objects.order_by("due_on", "pk")),
+        INSTALMENTS_PREFETCH,
         Prefetch("events", queryset=PlanEvent.objects.select_related("actor", "report")
                  .order_by("created_at", "pk")),
         Prefetch("comments", queryset=Comment.objects.for_user(request.user)
@@ -131,10 +134,16 @@ def _render_detail(request, plan, *, comment_form=None, status=200):
         "upload_form": AttachmentForm(plan=plan),
         "can_schedule_reports": permissions.can_schedule_reports(user, plan),
         "can_request_help": permissions.can_request_help(user, plan),
+        **instalments_context(user, plan),
         "is_partner": is_partner,
         # A warning for the ministry, not a refusal (the partner sees it on the form's review).
         "period_warnings": ([] if is_partner or not permissions.can_view_queue(user)
                             else workflow.period_warnings(plan)),
+        # The call's envelope, for staff, while deciding (None otherwise).
+        "envelope": plan_envelope(user, plan),
+        # Review grids: staff only (None for a partner: the section is not rendered).
+        "grid_summary": grids.plan_grids(user, plan),
+        "disagreement_points": grids.DISAGREEMENT_POINTS,
         **_comment_context(request, plan, list(plan.comments.all()), comment_form),
     }
     return render(request, "programs/plan_detail.html", context, status=status)
@@ -152,7 +161,9 @@ def plan_transition(request, pk, to):
     try:
         plan = services.plan_transition(actor=request.user, plan_id=pk, to=to,
                                         comment=request.POST.get("comment", ""),
-                                        amount=request.POST.get("amount") or None)
+                                        amount=request.POST.get("amount") or None,
+                                        over_envelope_confirmed=request.POST.get(
+                                            "over_envelope_confirmed") == "1")
     except ActionPlan.DoesNotExist:
         raise Http404 from None
     except services.TransitionRefused as exc:

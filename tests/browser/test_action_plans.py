@@ -177,8 +177,9 @@ def test_a_municipal_action_plan_goes_from_draft_to_closed_accessibly(
     labelled(page, page, "End").fill(ends_on.isoformat())
     indicator = page.get_by_role("group", name=tr(page, "Indicator %(number)s") % {"number": 1},
                                  exact=True)
-    labelled(indicator, page, "Indicator").fill("Familles jumelées")
-    labelled(indicator, page, "Unit").fill("familles")
+    labelled(indicator, page, "Indicator").select_option(value="other")  # not in the catalogue
+    labelled(indicator, page, "Name of the other indicator").fill("Familles jumelées")
+    labelled(indicator, page, "Unit of the other indicator").fill("familles")
     labelled(indicator, page, "Target value").fill("40")
     line = page.get_by_role("group", name=tr(page, "Budget line %(number)s") % {"number": 1},
                             exact=True)
@@ -265,6 +266,16 @@ def test_a_municipal_action_plan_goes_from_draft_to_closed_accessibly(
     expect_status(page, "In review")
     expect(page.get_by_role("region", name=tr(page, "Timeline"))).to_contain_text(
         tr(page, "Changes requested"))
+    # Recommending needs the adviser's review grid, completed: 4 of 5 on every criterion.
+    follow(page.get_by_role("link", name=tr(page, "Fill in my review grid")).first,
+           plan_path(plan, "grille/"))
+    assert_accessible(page)
+    for criterion in page.locator("form.grid-form fieldset").all():
+        criterion.get_by_role("radio", name="4", exact=True).check()
+    press(page, "Complete the grid")
+    wait_for_path(page, plan_path(plan))
+    expect(page.get_by_role("region", name=tr(page, "Review grids"))).to_contain_text(
+        re.compile(r"80[.,]0 / 100"))
     make_move(page, "Recommend", amount=RECOMMENDED)
     expect_status(page, "Recommended")
     expect(page.get_by_role("row", name=tr(page, "Amount recommended"))).to_contain_text(

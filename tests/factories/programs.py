@@ -20,10 +20,12 @@ from programs.models import (
     Characteristic,
     Indicator,
     Measure,
+    PlanReview,
     Program,
     Report,
     ReportKind,
     RequiredDocument,
+    ReviewAnswer,
     fiscal_year_of,
 )
 from programs.services import _recompute_totals
@@ -126,3 +128,17 @@ class ReportFactory(factory.django.DjangoModelFactory):
     plan = factory.SubFactory(ActionPlanFactory)
     kind = ReportKind.FINAL
     due_on = factory.LazyAttribute(lambda o: o.plan.ends_on or timezone.localdate())
+
+
+def completed_review(plan, reviewer=None, *, score=3, meets=True, **kwargs) -> PlanReview:
+    """A review grid of ``reviewer`` (default: the plan's adviser) on ``plan``, completed:
+    every active criterion of the program answered (``score`` for scored criteria, ``meets``
+    for eligibility checks). Recommending needs the plan's adviser's one."""
+    review = PlanReview.objects.create(plan=plan, reviewer=reviewer or plan.adviser,
+                                       submitted_at=timezone.now(), **kwargs)
+    ReviewAnswer.objects.bulk_create([
+        ReviewAnswer(review=review, criterion=criterion,
+                     meets=meets if criterion.kind == "eligibility" else None,
+                     score=None if criterion.kind == "eligibility" else score)
+        for criterion in plan.call.program.review_criteria.filter(is_active=True)])
+    return review

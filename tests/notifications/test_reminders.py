@@ -49,6 +49,7 @@ def test_every_domain_sweep_is_registered_in_its_order():
         ("escalations", "enterprises.reminders"),
         ("waiting", "enterprises.reminders"),
         ("reports", "programs.reminders"),
+        ("instalments", "programs.reminders"),
         ("opportunities_expired", "regionalisation.reminders"),
         ("opportunities_expiring", "regionalisation.reminders"),
         ("activity_outcomes", "regionalisation.reminders"),

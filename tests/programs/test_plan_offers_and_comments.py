@@ -16,7 +16,7 @@ from notifications.models import Notification
 from notifications.services import notification_email_send
 from programs import services
 from programs.models import Comment, ReportKind, ReportStatus, Status, fiscal_year_of
-from tests.factories.programs import ActionPlanFactory, ReportFactory
+from tests.factories.programs import ActionPlanFactory, ReportFactory, completed_review
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,9 @@ def test_an_incomplete_draft_offers_no_submit_button_but_the_way_to_complete_it(
 
 
 def test_each_move_is_its_own_group_named_by_its_legend(client, world):
-    plan = plan_of_trois_rivieres(world, measures=1, status=Status.IN_REVIEW)
+    plan = plan_of_trois_rivieres(world, measures=1, status=Status.IN_REVIEW,
+                                  adviser=world["users"]["adviser"])
+    completed_review(plan)  # recommending needs the adviser's completed review grid
     client.force_login(world["users"]["adviser"])
 
     panel = actions_panel(client.get(detail_url(plan)).content.decode())

@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from programs import services
 from programs.models import Attachment, Comment, PlanEvent, Status
-from tests.factories.programs import ActionPlanFactory, CallFactory, ReportFactory
+from tests.factories.programs import (
+    ActionPlanFactory,
+    CallFactory,
+    ReportFactory,
+    completed_review,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +82,10 @@ def test_each_role_sees_exactly_the_moves_allowed_now(client, world, role, statu
     plan = plan_of_trois_rivieres(world, measures=1, status=status,
                                   recommended_amount=Decimal("8000.00")
                                   if status == Status.RECOMMENDED else None)
+    if status == Status.IN_REVIEW:  # recommending needs the adviser's completed grid
+        plan.adviser = world["users"]["adviser"]
+        plan.save(update_fields=["adviser"])
+        completed_review(plan)
     client.force_login(world["users"][role])
 
     response = client.get(detail_url(plan))
@@ -101,7 +110,9 @@ def test_the_sit_manager_approves_from_the_recommended_amount_and_must_explain_a
 
 
 def test_the_adviser_recommends_from_the_amount_asked(client, world):
-    plan = plan_of_trois_rivieres(world, measures=2, status=Status.IN_REVIEW)
+    plan = plan_of_trois_rivieres(world, measures=2, status=Status.IN_REVIEW,
+                                  adviser=world["users"]["adviser"])
+    completed_review(plan)
     client.force_login(world["users"]["adviser"])
 
     html = client.get(detail_url(plan)).content.decode()

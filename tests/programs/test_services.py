@@ -23,7 +23,12 @@ from programs.models import (
 )
 from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
-from tests.factories.programs import ActionPlanFactory, CallFactory, ReportFactory
+from tests.factories.programs import (
+    ActionPlanFactory,
+    CallFactory,
+    ReportFactory,
+    completed_review,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -512,6 +517,7 @@ def test_a_recommendation_notifies_the_sit_managers_and_the_partner(
     other_sit_manager = StaffFactory(role="sit_manager", offices=[office("gatineau")])
     plan = ActionPlanFactory(organisation=world["orgs"]["tr"], status=Status.IN_REVIEW,
                              adviser=u["adviser"], measures=1)
+    completed_review(plan)  # recommending needs the adviser's completed grid
     with django_capture_on_commit_callbacks(execute=True):
         services.plan_transition(actor=u["adviser"], plan_id=plan.pk, to=Status.RECOMMENDED,
                                  amount="9000")

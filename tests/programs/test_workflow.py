@@ -33,6 +33,7 @@ from tests.factories.programs import (
     CallFactory,
     MeasureFactory,
     ReportFactory,
+    completed_review,
     program,
 )
 
@@ -158,6 +159,9 @@ def plan_in(status, world, **kwargs):
         values["decided_at"] = timezone.now() - timedelta(days=5)
     values.update(kwargs)
     plan = ActionPlanFactory(**values)
+    # Recommending needs the adviser's review grid completed (programs/grids.py).
+    if status == S.IN_REVIEW and plan.adviser_id:
+        completed_review(plan)
     # Starting the follow-up needs the final report scheduled; closing needs it accepted.
     if status == S.APPROVED:
         ReportFactory(plan=plan)
@@ -636,6 +640,8 @@ def test_the_whole_journey_leaves_one_history_row_per_move(world):
         (u["sit_manager"], S.APPROVED, "Conforme.", "8500"),
     ]
     for actor, to, comment, amount in moves:
+        if to == S.RECOMMENDED:  # the adviser completes the review grid first
+            completed_review(ActionPlan.objects.get(pk=plan.pk))
         services.plan_transition(actor=actor, plan_id=plan.pk, to=to, comment=comment,
                                  amount=amount)
     plan.refresh_from_db()

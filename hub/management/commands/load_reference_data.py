@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from programs.indicators import indicator_definitions_load
 from programs.services import programs_load
 from regions.services import DEFAULT_DATA_DIR, ReferenceDataError, reference_data_load
 
@@ -9,8 +10,8 @@ from regions.services import DEFAULT_DATA_DIR, ReferenceDataError, reference_dat
 class Command(BaseCommand):
     help = (
         "Load or refresh the regional network: 17 regions, 4 SITs, 25 offices, MRCs, the 1,285 "
-        "municipalities of the register, the offices' first territories and the funding programs. "
-        "Idempotent."
+        "municipalities of the register, the offices' first territories, the funding programs "
+        "and the standard indicators. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -22,8 +23,10 @@ class Command(BaseCommand):
         except ReferenceDataError as exc:
             raise CommandError(str(exc)) from exc
         report.created["Program"] = programs_load()
-        if not report.created["Program"]:
-            del report.created["Program"]
+        report.created["IndicatorDefinition"] = indicator_definitions_load()
+        for model in ("Program", "IndicatorDefinition"):
+            if not report.created[model]:
+                del report.created[model]
         if verbosity < 1:
             return
         if not report.created and not report.updated:
