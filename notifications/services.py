@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
 
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -108,7 +108,7 @@ def notification_email_send(*, notification_id: int) -> bool:
             with transaction.atomic():
                 notification.save(update_fields=["emailed_at", "email_state",
                                                  "email_next_attempt_at"])
-                email = EmailMessage(
+                email = EmailMultiAlternatives(
                     subject=f"Portail régionalisation — {texts['fr']}"[:150],
                     body=body, to=[notification.recipient.email])
                 for filename, content, mimetype in messages.attachments(notification):

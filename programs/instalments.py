@@ -285,11 +285,32 @@ def _make_due(plan, instalments, *, now, today) -> int:
 def _due(instalments, now) -> int:
     count = 0
     for instalment in (instalments.filter(status=InstalmentStatus.PLANNED)
+                       .select_related("plan__organisation__office")
                        .select_for_update(of=("self",)).order_by("pk")):
         instalment.status, instalment.due_at = InstalmentStatus.DUE, now
         instalment.save(update_fields=["status", "due_at"])
+        _tell(instalment, "instalment_due")
         count += 1
     return count
+
+
+def _tell(instalment, kind: str) -> None:
+    """In the transaction of the move: the SIT's managers hear that an instalment is due (they
+    authorise it), the organisation's users that it was paid. Once per instalment and kind
+    (the notification's natural key), whoever runs it again."""
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    from .services import _partner_users, _sit_managers
+
+    plan = instalment.plan
+    recipients = _sit_managers(plan) if kind == "instalment_due" else _partner_users(plan)
+    notify(recipients=recipients, key=f"{kind}:{instalment.pk}", kind=kind,
+           params={"plan": plan.title, "organisation": plan.organisation.name,
+                   "amount": _money(instalment.amount),
+                   "reference": instalment.payment_reference},
+           url=reverse("programs:plan_detail", args=[plan.pk]) + "#instalments")
 
 
 def instalments_make_due(*, plan_id: int | None = None, report_id: int | None = None,
@@ -368,6 +389,7 @@ def instalment_mark_paid(*, actor, instalment_id: int, reference: str,
         instalment.paid_at, instalment.paid_by = now, actor
         instalment.payment_reference = reference
         instalment.save(update_fields=["status", "paid_at", "paid_by", "payment_reference"])
+        _tell(instalment, "instalment_paid")
     return instalment
 
 

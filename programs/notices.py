@@ -27,6 +27,11 @@ register("plan_review_requested", _("%(by)s asks you for a review grid on the ac
          group="plans", labels=PLAN)
 register("plan_assigned", _("The action plan « %(plan)s » (%(organisation)s) was assigned to "
                             "you."), group="plans", labels=PLAN)
+register("instalment_due", _("An instalment of %(amount)s of the plan « %(plan)s » "
+                             "(%(organisation)s) is due: it waits for your authorisation."),
+         group="plans")
+register("instalment_paid", _("The instalment of %(amount)s of the plan « %(plan)s » was paid "
+                              "(payment reference %(reference)s)."), group="plans")
 register("report_status", _("%(report)s of the plan « %(plan)s » (%(organisation)s): "
                             "%(from)s → %(to)s."), group="plans", labels=REPORT)
 register("reminder_report_due", _("%(report)s of the plan « %(plan)s » (%(organisation)s) is "

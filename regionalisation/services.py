@@ -298,13 +298,19 @@ def opportunity_event_notify(*, event_id: int) -> int:
             is_active=True,
             membership__organisation__referrals_made__opportunity=opportunity))
     recipients = [user for user in recipients if actor is None or user.pk != actor.pk]
-    return len(notify(recipients=recipients, key=f"opportunity-event:{event.pk}",
-                      kind="opportunity_status",
-                      params={"opportunity": opportunity.title,
-                              "organisation": opportunity.enterprise.name,
-                              "from": event.from_status, "to": event.to_status},
-                      url=reverse("regionalisation:opportunity_detail",
-                                  args=[opportunity.pk])))
+    # The link only for whoever may still open the opportunity after the move (a follower of
+    # a withdrawn posting is told, but its page is gone for them: no link to a 404).
+    url = reverse("regionalisation:opportunity_detail", args=[opportunity.pk])
+    opens = {user.pk: Opportunity.objects.visible_to(user).filter(pk=opportunity.pk).exists()
+             for user in recipients}
+    params = {"opportunity": opportunity.title, "organisation": opportunity.enterprise.name,
+              "from": event.from_status, "to": event.to_status}
+    key = f"opportunity-event:{event.pk}"
+    told = notify(recipients=[u for u in recipients if opens[u.pk]], key=key,
+                  kind="opportunity_status", params=params, url=url)
+    told += notify(recipients=[u for u in recipients if not opens[u.pk]], key=key,
+                   kind="opportunity_status", params=params, url="")
+    return len(told)
 
 
 def referral_notify(*, referral_id: int, hires: int) -> int:

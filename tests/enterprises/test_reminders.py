@@ -227,7 +227,8 @@ def test_the_daily_sweep_run_twice_sends_nothing_new(world, enterprise, plan, sw
     first = sweep(engine.daily_sweep, DAY)
     assert first == {"follow_ups": 1, "escalations": 1, "waiting": 1, "reports_due": 2,
                      "reports_late": 0, "opportunities_expired": 0,
-                     "opportunities_expiring": 0, "activity_outcomes": 0}
+                     "opportunities_expiring": 0, "activity_outcomes": 0,
+                     "instalments_due": 0}
     counts = (Reminder.objects.count(), Notification.objects.count(), len(mailoutbox))
     assert counts == (5, 5, 5)
     assert set(sweep(engine.daily_sweep, DAY).values()) == {0}

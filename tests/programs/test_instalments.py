@@ -348,6 +348,33 @@ def test_the_sit_manager_authorises_a_due_instalment_and_finance_pays_it(world):
             signature.payment_reference) == (S.PAID, manager, admin, "P-2026-1")
 
 
+def test_the_sit_managers_hear_an_instalment_is_due_and_the_organisation_that_it_was_paid(
+        world):
+    """Once each, in the transaction of the move: the territory's SIT managers (who authorise)
+    when it becomes due, the organisation's users when finance records the payment."""
+    from notifications.models import Notification
+
+    adviser, manager, admin = (world["users"][k] for k in ("adviser", "sit_manager", "admin"))
+    plan = _followed_up(world)
+    service.instalments_set(actor=adviser, plan_id=plan.pk,
+                            rows=service.instalments_proposal(plan))
+    signature = plan.instalments.get(condition=C.SIGNATURE)
+    service.instalments_make_due(plan_id=plan.pk)  # again: nobody is told twice
+
+    due = Notification.objects.filter(kind="instalment_due")
+    assert [(n.recipient, n.key) for n in due] == [(manager, f"instalment_due:{signature.pk}")]
+    assert "10\u00a0000,00\u00a0$" in due.get().params["amount"]
+
+    service.instalment_authorise(actor=manager, instalment_id=signature.pk)
+    service.instalment_mark_paid(actor=admin, instalment_id=signature.pk, reference="P-2026-1")
+    paid = Notification.objects.filter(kind="instalment_paid")
+    assert [n.recipient for n in paid] == [world["users"]["partner"]]
+    assert paid.get().params["reference"] == "P-2026-1"
+    assert not Notification.objects.filter(
+        kind__startswith="instalment", recipient__in=[world["users"]["adviser_gatineau"],
+                                                      world["users"]["partner_gatineau"]])
+
+
 def test_a_manager_of_another_sit_cannot_reach_the_instalment(world):
     plan = _followed_up(world, org="gat")
     service.instalments_set(actor=world["users"]["adviser_gatineau"], plan_id=plan.pk,

@@ -309,7 +309,7 @@ def test_a_template_reaches_only_its_placeholders():
 def test_a_letter_that_cannot_be_stored_refuses_the_decision_and_changes_nothing(
         world, monkeypatch):
     plan = recommended_plan(world)
-    storage = files.private_storage()
+    storage = DecisionLetter._meta.get_field("file").storage  # the one the letter writes to
 
     def broken_save(*args, **kwargs):
         raise OSError("disk full")

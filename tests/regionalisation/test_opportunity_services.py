@@ -541,6 +541,19 @@ def test_expiry_by_the_sweep_tells_followers_referring_organisations_and_employe
 def test_withdrawing_a_published_opportunity_tells_its_followers(people, run, followed):
     move(run, people["employer"], followed, S.WITHDRAWN, "Poste comblé à l’interne.")
     assert set(pks(*_closing_audience(people))) <= set(notified())
+    # A withdrawn posting leaves the board: its followers are told without a link to a page
+    # that would answer 404; those who still open it (its territory's staff) keep the link.
+    for user in _closing_audience(people):
+        assert Notification.objects.get(recipient=user).url == ""
+    detail = reverse("regionalisation:opportunity_detail", args=[followed.pk])
+    assert Notification.objects.get(recipient=people["adviser"]).url == detail
+
+
+def test_a_filled_opportunity_s_followers_keep_the_link_to_it(people, run, followed):
+    move(run, people["employer"], followed, S.FILLED)
+    detail = reverse("regionalisation:opportunity_detail", args=[followed.pk])
+    assert set(Notification.objects.filter(recipient__in=_closing_audience(people))
+               .values_list("url", flat=True)) == {detail}
 
 
 def test_a_hire_recorded_tells_the_employer_once_per_count(people, run):
