@@ -22,7 +22,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from _pages import measure  # noqa: E402  (bench/ is the script's own folder)
+from _pages import measure, seed_organisations  # noqa: E402  (bench/ is the script's own folder)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -38,9 +38,7 @@ def seed(plan_count, creator, adviser):
     every status and their measures, all written in bulk."""
     from django.utils import timezone
 
-    from antennes.models import Office
-    from partners.models import MUNICIPAL_KINDS, Kind, NonProfitKind, Organisation
-    from portal.text import fold
+    from partners.models import MUNICIPAL_KINDS
     from programs.models import (
         ActionPlan,
         Axis,
@@ -53,19 +51,7 @@ def seed(plan_count, creator, adviser):
         fiscal_year_of,
     )
 
-    offices = list(Office.objects.select_related("region").order_by("pk"))
-    kinds = [Kind.NON_PROFIT, Kind.AGGLOMERATION, Kind.NON_PROFIT, Kind.MRC]
-    org_count = max(20, plan_count // 5)
-    Organisation.objects.bulk_create([
-        Organisation(name=f"Organisme {i:05} de {offices[i % len(offices)].city}",
-                     kind=kinds[i % len(kinds)], office=offices[i % len(offices)],
-                     region=offices[i % len(offices)].region,
-                     non_profit_kind=(NonProfitKind.SETTLEMENT if kinds[i % len(kinds)]
-                                      == Kind.NON_PROFIT else ""),
-                     search_text=fold(f"Organisme {i:05} de {offices[i % len(offices)].city}"),
-                     is_demo=True)
-        for i in range(org_count)], batch_size=2000)
-    organisations = list(Organisation.objects.order_by("pk"))
+    organisations = seed_organisations(plan_count)
 
     now = timezone.now()
     this_year = fiscal_year_of(timezone.localdate())
