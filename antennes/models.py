@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,12 @@ class Office(models.Model):
                                      on_delete=models.PROTECT, related_name="offices",
                                      null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    #: The address enterprises write to (an alias delivered to the portal's IMAP mailbox,
+    #: ``INBOUND_EMAIL``): mail to it opens a request at this office. Set by administrators.
+    mailbox = models.EmailField(_("mailbox address"), blank=True,
+                                help_text=_("Mail sent to this address opens a support request "
+                                            "at the office. Leave empty if the office receives "
+                                            "no mail through the portal."))
 
     class Meta:
         verbose_name = _("office")
@@ -46,6 +53,11 @@ class Office(models.Model):
                                    name="office_kind_known"),
             models.UniqueConstraint(fields=["sit"], condition=models.Q(kind="sit_seat"),
                                     name="office_one_seat_per_sit"),
+            models.UniqueConstraint(Lower("mailbox"),
+                                    condition=~models.Q(mailbox=""),
+                                    name="office_mailbox_unique",
+                                    violation_error_message=_("Another office already uses "
+                                                              "this mailbox address.")),
         ]
 
     def __str__(self):

@@ -1,6 +1,12 @@
 from auditlog.context import set_actor
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from portal.workflow import require
 
 from .models import Office, OfficeTerritory, StaffAssignment
 
@@ -30,3 +36,31 @@ def staff_assign(*, user, office: Office, actor) -> StaffAssignment:
     with set_actor(actor):
         assignment, _ = StaffAssignment.objects.get_or_create(user=user, office=office)
     return assignment
+
+
+def office_mailbox_set(*, actor, office: Office, mailbox: str) -> Office:
+    """An administrator sets the address enterprises write to for ``office`` (empty: the
+    office receives no mail through the portal). A valid address, used by no other office
+    (capitals ignored); refused input changes nothing."""
+    require(getattr(actor, "role", None) == Role.ADMIN)
+    mailbox = (mailbox or "").strip().lower()
+    if mailbox:
+        try:
+            validate_email(mailbox)
+        except ValidationError:
+            raise ValidationError({"mailbox": _("« %(address)s » is not a valid email "
+                                                "address.") % {"address": mailbox}}) from None
+    taken = Office.objects.filter(mailbox__iexact=mailbox).exclude(pk=office.pk)
+    if mailbox and taken.exists():
+        raise ValidationError({"mailbox": _("The office of %(city)s already uses this "
+                                            "mailbox address.") % {"city": taken.first().city}})
+    try:
+        with transaction.atomic(), set_actor(actor):
+            current = Office.objects.select_for_update().get(pk=office.pk)
+            current.mailbox = mailbox
+            current.full_clean()
+            current.save(update_fields=["mailbox"])
+    except IntegrityError:  # another administrator gave it to another office meanwhile
+        raise ValidationError({"mailbox": _("Another office already uses this mailbox "
+                                            "address.")}) from None
+    return current

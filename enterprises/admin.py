@@ -64,3 +64,35 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+
+
+# Checklists and ready answers: central administrators manage them on the portal's pages too
+# (enterprises/views/checklists.py, enterprises/views/answers.py).
+
+from .models import ChecklistStep, ChecklistTemplate, ReadyAnswer  # noqa: E402
+
+
+class ChecklistStepInline(admin.TabularInline):
+    model = ChecklistStep
+    extra = 0
+    fields = ["position", "label_fr", "label_en", "required"]
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "is_active", "updated_at"]
+    list_filter = ["help_kind", "topic", "is_active"]
+    inlines = [ChecklistStepInline]
+
+
+@admin.register(ReadyAnswer)
+class ReadyAnswerAdmin(admin.ModelAdmin):
+    list_display = ["title_fr", "title_en", "topic", "help_kind", "is_active"]
+    list_filter = ["topic", "help_kind", "is_active"]
+    search_fields = ["title_fr", "title_en", "body_fr", "body_en"]
+    readonly_fields = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -28,3 +28,14 @@ class EnterprisesConfig(AppConfig):
         auditlog.register(CaseNote)
         auditlog.register(Referral)
         auditlog.register(CaseAttachment, exclude_fields=["file"])
+
+        from .models import Intervention
+
+        auditlog.register(Intervention)
+
+        from .models import CaseChecklistItem, ChecklistStep, ChecklistTemplate, ReadyAnswer
+
+        auditlog.register(ChecklistTemplate, exclude_fields=["updated_at"])
+        auditlog.register(ChecklistStep)
+        auditlog.register(CaseChecklistItem)  # who ticked what, when
+        auditlog.register(ReadyAnswer, exclude_fields=["updated_at"])

@@ -5,6 +5,8 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from antennes.models import Office
@@ -13,11 +15,13 @@ from portal import files
 from portal.text import fold
 from regions.models import Municipality
 
+from .casework_forms import AnswerPickForm, ready_answer_choice
 from .models import (
     Channel,
     FrenchLevel,
     HelpKind,
     Outcome,
+    Priority,
     ReferralOutcome,
     ReferralTarget,
     Topic,
@@ -124,6 +128,11 @@ class CaseRequestForm(forms.Form):
         label=_("Documents (optional)"), required=False,
         help_text=_("PDF, DOCX, XLSX or ODT, 10 MB at most each, 5 documents at most. Files "
                     "are checked by their content."))
+    #: Shown with the warning of a similar open request (``enterprises.duplicates``): the
+    #: request is sent only once this is ticked.
+    other_request = forms.BooleanField(
+        label=_("This is another request"), required=False,
+        help_text=_("Tick this box only if this request is not the one already open."))
 
     def __init__(self, *args, staff: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,13 +189,24 @@ class NoteForm(forms.Form):
         label=_("Internal note — ministry only (untick to share it with the enterprise)"),
         required=False, initial=True)
 
+    #: Staff: the ready answer the note starts from (``casework_forms``; counts one use).
+    ready_answer = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, staff: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        #: Staff pick a ready answer to start from (templates/enterprises/_note_answer_pick.html).
+        self.pick = None
         if not staff:
             del self.fields["is_internal"]
+            del self.fields["ready_answer"]
             self.fields["body"].label = _("Your reply")
             self.fields["body"].error_messages["required"] = _("Write your reply before "
                                                                "sending it.")
+        else:
+            self.pick = AnswerPickForm(prefix="pick")
+
+    def clean_ready_answer(self):
+        return ready_answer_choice(self.cleaned_data.get("ready_answer"))
 
 
 class FollowUpForm(forms.Form):
@@ -236,6 +256,59 @@ class AttachmentForm(forms.Form):
 
 
 def outcome_choices(user_is_enterprise: bool):
+    """The outcomes the close move offers (« merged » is the merge's own: never offered)."""
     if user_is_enterprise:
         return [(Outcome.WITHDRAWN.value, Outcome.WITHDRAWN.label)]
-    return list(Outcome.choices)
+    return [(value, label) for value, label in Outcome.choices if value != Outcome.MERGED]
+
+
+# --------------------------------------------------------------------------------------------
+# Priority and merging (views/merge.py)
+# --------------------------------------------------------------------------------------------
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
+                                 error_messages={"required": _("Choose the priority."),
+                                                 "invalid_choice": _("Choose the priority.")})
+
+
+def case_choice_label(case) -> str:
+    """« No. 42 — Recruit two welders (in progress, opened on 3 March 2025) »."""
+    return _("No. %(number)s — %(subject)s (%(status)s, opened on %(opened)s)") % {
+        "number": case.pk, "subject": case.subject, "status": case.get_status_display(),
+        "opened": date_format(timezone.localdate(case.opened_at))}
+
+
+class MergeForm(forms.Form):
+    """Merge this case and another open case of the same enterprise: which other one, and
+    which of the two is kept (the other is closed as « merged »)."""
+
+    other = forms.ModelChoiceField(
+        label=_("The other case"), queryset=None, empty_label="—",
+        error_messages={"required": _("Choose the other case."),
+                        "invalid_choice": _("Choose one of the enterprise’s open cases.")})
+    kept = forms.ChoiceField(
+        label=_("Which case is kept?"), widget=forms.RadioSelect,
+        error_messages={"required": _("Say which case is kept."),
+                        "invalid_choice": _("Say which case is kept.")})
+    comment = forms.CharField(
+        label=_("Comment (optional)"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Written in the history of both cases."))
+    confirm = forms.BooleanField(
+        label=_("I understand that the other case is closed as « merged » and that everything "
+                "it holds moves to the case kept. This cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm the merge.")})
+
+    def __init__(self, *args, case, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].queryset = candidates
+        self.fields["other"].label_from_instance = case_choice_label
+        choices = [("other", _("Keep the other case: this case (no. %(number)s) is closed as "
+                               "merged.") % {"number": case.pk})]
+        if case.is_open:  # the case kept must be open
+            choices.insert(0, ("this", _("Keep this case (no. %(number)s): the other one is "
+                                         "closed as merged.") % {"number": case.pk}))
+        self.fields["kept"].choices = choices
+        self.fields["kept"].initial = choices[0][0]

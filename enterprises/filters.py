@@ -18,7 +18,7 @@ from portal.scoping import assignable_staff, visible_offices
 from portal.text import fold
 from regions.models import Region
 
-from .models import Case, CaseStatus, HelpKind, Sector, SizeBand, Topic
+from .models import Case, CaseStatus, HelpKind, Priority, Sector, SizeBand, Topic
 
 
 class DateInput(forms.DateInput):
@@ -36,10 +36,13 @@ def json_list_has(field: str, value: str) -> Q:
 
 def with_status_rank(queryset):
     """Annotate the workflow's order of the status, so "sort by status" reads new, assigned, in
-    progress, waiting, closed rather than alphabetically."""
+    progress, waiting, closed rather than alphabetically; and the order of the priority (low,
+    normal, high, urgent), so "sort by priority" puts the urgent cases first when descending."""
     return queryset.annotate(status_rank=models.Case(
         *[When(status=value, then=Value(rank)) for rank, value in enumerate(CaseStatus.values)],
-        default=Value(99), output_field=models.IntegerField()))
+        default=Value(99), output_field=models.IntegerField()), priority_rank=models.Case(
+        *[When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)],
+        default=Value(1), output_field=models.IntegerField()))
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -59,6 +62,10 @@ class CaseFilter(django_filters.FilterSet):
     topic = django_filters.ChoiceFilter(
         label=_("Topic"), choices=Topic.choices, method="filter_topic",
         empty_label=_("All topics"),
+    )
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), field_name="priority", choices=Priority.choices,
+        empty_label=_("All priorities"),
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"), field_name="organisation__region", queryset=Region.objects.all(),
@@ -109,6 +116,7 @@ class CaseFilter(django_filters.FilterSet):
             ("status_rank", "status"),
             ("organisation__search_text", "enterprise"),  # folded: accents do not reorder
             ("adviser__last_name", "adviser"),
+            ("priority_rank", "priority"),
         ),
         field_labels={
             "opened_at": _("Opening date"),
@@ -116,13 +124,14 @@ class CaseFilter(django_filters.FilterSet):
             "status_rank": _("Status"),
             "organisation__search_text": _("Enterprise"),
             "adviser__last_name": _("Adviser"),
+            "priority_rank": _("Priority"),
         },
     )
 
     class Meta:
         model = Case
-        fields = ["q", "status", "help_kind", "topic", "region", "office", "sector", "size",
-                  "opened_from", "opened_to", "follow_up_from", "follow_up_to", "assigned",
+        fields = ["q", "status", "help_kind", "topic", "priority", "region", "office", "sector",
+                  "size", "opened_from", "opened_to", "follow_up_from", "follow_up_to", "assigned",
                   "adviser"]
 
     #: The order when none is chosen: the latest cases first.

@@ -221,6 +221,17 @@ class Outcome(models.TextChoices):
     REFERRED = "referred", _("Referred")
     NO_RESPONSE = "no_response", _("No response")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    #: Closed by ``case_merge`` only: its content moved to ``merged_into``.
+    MERGED = "merged", _("Merged into another case")
+
+
+class Priority(models.TextChoices):
+    """Set by the adviser; a high or urgent case escalates sooner (``reminders``)."""
+
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -257,7 +268,8 @@ class Case(models.Model):
     #: One line saying what the request is about, shown in every list of cases.
     subject = models.CharField(_("subject"), max_length=200)
     help_kinds = models.JSONField(_("help wanted"), default=list)
-    topics = models.JSONField(_("topics"), default=list)
+    #: Empty only for a request by email an adviser has not classified yet.
+    topics = models.JSONField(_("topics"), default=list, blank=True)
     description = models.TextField(_("description"), max_length=5000)
     channel = models.CharField(_("received by"), max_length=10, choices=Channel.choices,
                                default=Channel.PORTAL)
@@ -265,14 +277,28 @@ class Case(models.Model):
                               default=CaseStatus.NEW, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices,
                                blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices,
+                                default=Priority.NORMAL)
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
     waiting_since = models.DateField(_("waiting on the enterprise since"), null=True,
                                      blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    #: Who entered the request; none when an email from a known contact of the enterprise who
+    #: has no account opened it (``inbound_message`` is that email).
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"),
-                                   on_delete=models.PROTECT, related_name="+")
+                                   on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)
+    #: The email that opened the case (channel « email »), kept as received.
+    inbound_message = models.ForeignKey("notifications.InboundMessage",
+                                        verbose_name=_("email that opened it"),
+                                        on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    #: The case this one was merged into (outcome « merged »).
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"),
+                                    on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_cases")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
@@ -291,6 +317,13 @@ class Case(models.Model):
             ),
             models.CheckConstraint(condition=Q(outcome__in=["", *Outcome.values]),
                                    name="case_outcome_known"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values),
+                                   name="case_priority_known"),
+            models.CheckConstraint(
+                condition=(Q(outcome="merged", merged_into__isnull=False)
+                           & ~Q(merged_into=models.F("pk")))
+                | (~Q(outcome="merged") & Q(merged_into__isnull=True)),
+                name="case_merged_iff_merged_into"),
         ]
         indexes = [
             models.Index(fields=["status", "next_follow_up"]),
@@ -352,6 +385,22 @@ class Position(models.Model):
         return f"{self.count} × {self.job_title}"
 
 
+class EventKind(models.TextChoices):
+    """What a history row records: a move (or an assignment, which may keep the status), or a
+    change that keeps the status and is the ministry's own (the priority, a case merged in).
+    The row's text is written from ``kind`` and ``params`` in the reader's language; its
+    ``comment`` is only what the person wrote."""
+
+    MOVE = "move", _("Status or adviser")
+    PRIORITY = "priority", _("Priority")
+    MERGED_IN = "merged_in", _("A case merged into this one")
+    MERGED_INTO = "merged_into", _("Merged into another case")
+
+
+#: The kinds only the ministry reads (the enterprise's timeline leaves them out).
+STAFF_EVENT_KINDS = (EventKind.PRIORITY, EventKind.MERGED_IN)
+
+
 class CaseEventQuerySet(ScopedQuerySet):
     office_path = "case__office"
     organisation_path = "case__organisation"
@@ -364,13 +413,20 @@ class CaseEvent(models.Model):
                              related_name="events")
     from_status = models.CharField(_("from"), max_length=20)
     to_status = models.CharField(_("to"), max_length=20)
+    #: Who moved it; none when an email did (a request by email from a contact of the
+    #: enterprise who has no account: the case's ``inbound_message`` says who).
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", null=True,
+                              blank=True)
     adviser = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"),
                                 on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+")
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices,
+                            default=EventKind.MOVE)
+    #: What the kind's text names: ``{"priority": "high"}``, ``{"case": 42}``.
+    params = models.JSONField(default=dict, blank=True)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -379,9 +435,27 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("case history")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["case", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values),
+                                   name="case_event_kind_known"),
+        ]
 
     def __str__(self):
         return f"{self.case_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def text(self) -> str:
+        """What a row of another kind than a move says, in the reader's language."""
+        if self.kind == EventKind.PRIORITY:
+            value = self.params.get("priority")
+            label = Priority(value).label if value in Priority.values else value
+            return _("Priority set to « %(priority)s ».") % {"priority": label}
+        if self.kind == EventKind.MERGED_IN:
+            return _("Case %(number)s merged into this case.") % {
+                "number": self.params.get("case")}
+        if self.kind == EventKind.MERGED_INTO:
+            return _("Merged into case %(number)s.") % {"number": self.params.get("case")}
+        return ""
 
 
 class CaseNoteQuerySet(ScopedQuerySet):
@@ -402,11 +476,23 @@ class CaseNote(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
                              related_name="notes")
+    #: None for a reply by email from a contact of the enterprise who has no account (its
+    #: ``inbound_message`` names the sender).
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"),
-                               on_delete=models.PROTECT, related_name="+")
+                               on_delete=models.PROTECT, related_name="+", null=True,
+                               blank=True)
     body = models.TextField(_("note"), max_length=5000)
     is_internal = models.BooleanField(_("internal (ministry only)"), default=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    #: The email this note was made from (a reply by email), kept as received.
+    inbound_message = models.ForeignKey("notifications.InboundMessage",
+                                        verbose_name=_("original email"),
+                                        on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    #: The ready answer the adviser started the note from (counted on the library's page).
+    ready_answer = models.ForeignKey("enterprises.ReadyAnswer", verbose_name=_("ready answer"),
+                                     on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="notes")
 
     objects = CaseNoteQuerySet.as_manager()
 
@@ -496,6 +582,13 @@ class CaseAttachment(StoredDocument):
                              related_name="attachments")
     file = models.FileField(_("file"), upload_to=case_attachment_path, max_length=200,
                             storage=private_storage)
+    #: None for a file an email brought from a contact of the enterprise without an account.
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True)
+    #: The note it came with (an email's attachments), if any.
+    note = models.ForeignKey(CaseNote, verbose_name=_("note"), on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="attachments")
 
     objects = CaseAttachmentQuerySet.as_manager()
 
@@ -506,3 +599,198 @@ class CaseAttachment(StoredDocument):
 
     def __str__(self):
         return self.original_name
+
+
+# --------------------------------------------------------------------------------------------
+# Interventions: what advisers did on a case, and how long it took
+# --------------------------------------------------------------------------------------------
+
+
+class InterventionKind(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    MEETING = "meeting", _("Meeting")
+    VISIT = "visit", _("Visit to the enterprise")
+    EMAIL = "email", _("Email")
+    INFO_SESSION = "info_session", _("Information session")
+
+
+class InterventionQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+    organisation_path = "case__organisation"
+
+    def for_user(self, user):
+        """Interventions are the ministry's record of its work: staff only."""
+        if getattr(user, "role", None) not in STAFF_ROLES:
+            return self.none()
+        return super().for_user(user)
+
+
+class Intervention(models.Model):
+    """One thing an adviser did on a case: a call, a meeting, a visit, an email, an information
+    session; with its day, duration and who took part. ``help_kind`` is the kind of help it
+    was (one of the case's); the workload report counts by it."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="interventions")
+    kind = models.CharField(_("intervention"), max_length=20,
+                            choices=InterventionKind.choices)
+    help_kind = models.CharField(_("help given"), max_length=20, choices=HelpKind.choices)
+    day = models.DateField(_("date"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    participants = models.CharField(_("participants"), max_length=500, blank=True)
+    summary = models.TextField(_("summary"), max_length=2000, blank=True)
+    #: The adviser who did it (the workload report's adviser).
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("adviser"),
+                                on_delete=models.PROTECT, related_name="interventions")
+    created_at = models.DateTimeField(_("entered"), default=timezone.now)
+
+    objects = InterventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        ordering = ["day", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=InterventionKind.values),
+                                   name="intervention_kind_known"),
+            models.CheckConstraint(condition=Q(help_kind__in=HelpKind.values),
+                                   name="intervention_help_kind_known"),
+            models.CheckConstraint(condition=Q(duration_minutes__gte=1,
+                                               duration_minutes__lte=1440),
+                                   name="intervention_duration_in_a_day"),
+        ]
+        indexes = [
+            models.Index(fields=["case", "day"]),
+            models.Index(fields=["day", "adviser"]),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} — {self.get_kind_display()} {self.day}"
+
+
+# --------------------------------------------------------------------------------------------
+# Checklists: the known steps of a kind of help on a topic
+# --------------------------------------------------------------------------------------------
+
+
+class ChecklistTemplate(models.Model):
+    """The steps administrators set for one help kind on one topic (e.g. accompaniment to
+    recruit). A case gets the steps of every (kind, topic) pair it has, when the kind is set."""
+
+    help_kind = models.CharField(_("help kind"), max_length=20, choices=HelpKind.choices)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+        ordering = ["help_kind", "topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["help_kind", "topic"],
+                                    name="checklist_one_per_kind_and_topic",
+                                    violation_error_message=_("This help kind and topic "
+                                                              "already have a checklist.")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_help_kind_display()} — {self.get_topic_display()}"
+
+
+class ChecklistStep(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, verbose_name=_("checklist"),
+                                 on_delete=models.CASCADE, related_name="steps")
+    label_fr = models.CharField(_("step (French)"), max_length=200)
+    label_en = models.CharField(_("step (English)"), max_length=200)
+    required = models.BooleanField(_("required to close as resolved"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("checklist step")
+        verbose_name_plural = _("checklist steps")
+        ordering = ["template", "position", "pk"]
+
+    def __str__(self):
+        return self.label_fr
+
+
+class CaseChecklistItemQuerySet(ScopedQuerySet):
+    office_path = "case__office"
+    organisation_path = "case__organisation"
+
+    def for_user(self, user):
+        """The checklist is the ministry's working tool: staff only."""
+        if getattr(user, "role", None) not in STAFF_ROLES:
+            return self.none()
+        return super().for_user(user)
+
+
+class CaseChecklistItem(models.Model):
+    """One step of a case's checklist, copied from its template when the case got it (a later
+    change of the template does not rewrite a case's history)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="checklist")
+    step = models.ForeignKey(ChecklistStep, verbose_name=_("step"), on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="+")
+    label_fr = models.CharField(_("step (French)"), max_length=200)
+    label_en = models.CharField(_("step (English)"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("done by"),
+                                on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+
+    objects = CaseChecklistItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("checklist step of a case")
+        verbose_name_plural = _("checklist steps of cases")
+        ordering = ["case", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "step"], name="case_checklist_step_once"),
+            models.CheckConstraint(condition=Q(done_by__isnull=True) | Q(done_at__isnull=False),
+                                   name="case_checklist_done_by_has_a_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} — {self.label_fr}"
+
+
+# --------------------------------------------------------------------------------------------
+# Ready answers
+# --------------------------------------------------------------------------------------------
+
+
+class ReadyAnswer(models.Model):
+    """An answer administrators and SIT managers keep ready, in French and English, that an
+    adviser inserts into a shared note and edits before sending. ``topic`` empty: any topic.
+    Its use is counted by the notes started from it (``CaseNote.ready_answer``)."""
+
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    body_fr = models.TextField(_("answer (French)"), max_length=5000)
+    body_en = models.TextField(_("answer (English)"), max_length=5000)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices, blank=True)
+    help_kind = models.CharField(_("help kind"), max_length=20, choices=HelpKind.choices,
+                                 blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ready answer")
+        verbose_name_plural = _("ready answers")
+        ordering = ["topic", "title_fr"]
+        constraints = [
+            models.CheckConstraint(condition=Q(topic__in=["", *Topic.values]),
+                                   name="ready_answer_topic_known"),
+            models.CheckConstraint(condition=Q(help_kind__in=["", *HelpKind.values]),
+                                   name="ready_answer_help_kind_known"),
+        ]
+
+    def __str__(self):
+        return self.title_fr

@@ -93,3 +93,87 @@ def can_verify_enterprises(user) -> bool:
 def can_verify_enterprise(user, enterprise) -> bool:
     """The « confirm » button: an unverified enterprise already read through ``for_user``."""
     return can_verify_enterprises(user) and not enterprise.is_verified
+
+
+# Checklists and ready answers (enterprises/checklists.py, enterprises/answers.py).
+
+
+def can_manage_checklists(user) -> bool:
+    """Central administrators define the checklists of each help kind and topic."""
+    return _role(user) == Role.ADMIN
+
+
+def sees_checklists(user) -> bool:
+    """The checklist is the ministry's working tool: staff read it, enterprises never."""
+    return _role(user) in STAFF_ROLES
+
+
+def can_work_checklist(user) -> bool:
+    """Advisers and SIT managers of the case's territory tick steps and classify the case."""
+    return _role(user) in ADVISERS
+
+
+def can_read_answers(user) -> bool:
+    """The library of ready answers: ministry staff."""
+    return _role(user) in STAFF_ROLES
+
+
+def can_manage_answers(user) -> bool:
+    """Central administrators and SIT managers write and retire ready answers."""
+    return _role(user) in (Role.ADMIN, Role.SIT_MANAGER)
+
+
+def can_view_interventions(user) -> bool:
+    """Interventions are the ministry's record of its work: staff only."""
+    return _role(user) in STAFF_ROLES
+
+
+def can_record_interventions(user) -> bool:
+    """Advisers and SIT managers record what they did on a case of their territory (an
+    administrator does no case work)."""
+    return _role(user) in ADVISERS
+
+
+def can_change_intervention(user, intervention) -> bool:
+    """Its author, a SIT manager (of its SIT: it was read through ``for_user``) or an
+    administrator changes or deletes an intervention."""
+    role = _role(user)
+    return role in (Role.SIT_MANAGER, Role.ADMIN) or (
+        role == Role.ADVISER and intervention.adviser_id == user.pk)
+
+
+def can_view_workload(user) -> bool:
+    """The workload report: SIT managers (their SIT's offices), administrators (every office)
+    and advisers (their own interventions only, ``workload.scope``)."""
+    return _role(user) in STAFF_ROLES
+
+
+# Priority and merging (enterprises/services.case_set_priority, enterprises/merging.py).
+
+
+def sees_priority(user) -> bool:
+    """A case's priority is the ministry's triage: staff see it, the enterprise does not."""
+    return _role(user) in STAFF_ROLES
+
+
+def can_set_priority(user, case) -> bool:
+    """Advisers and SIT managers of the case's territory set the priority of an open case."""
+    return _role(user) in ADVISERS and case.is_open
+
+
+def can_merge_cases(user) -> bool:
+    """Advisers and SIT managers merge two cases of one enterprise of their territory (an
+    administrator does no case work)."""
+    return _role(user) in ADVISERS
+
+
+def can_sort_mail(user) -> bool:
+    """Advisers and SIT managers sort the mail of their offices no rule could file (a request
+    from an unknown sender...); administrators all of it."""
+    return _role(user) in ADVISERS or _role(user) == Role.ADMIN
+
+
+def can_handle_unprocessed_mail(user) -> bool:
+    """Administrators retry or discard the mail the portal refused or could not process, and
+    set the offices' mailbox addresses."""
+    return _role(user) == Role.ADMIN

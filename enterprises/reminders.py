@@ -19,6 +19,8 @@ episode before inserting).
 """
 
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db import models
 from django.db.models import Count, Q
@@ -30,7 +32,7 @@ from notifications import reminders
 from notifications.models import ReminderSettings
 from portal.business_days import add_business_days, is_business_day
 
-from .models import Case, CaseStatus
+from .models import Case, CaseStatus, Priority
 
 
 class ReminderKind(models.TextChoices):
@@ -89,29 +91,47 @@ def _sit_managers(sit_id, cache):
     return cache[sit_id]
 
 
+def escalation_delays(current: ReminderSettings) -> dict[str, int]:
+    """Priority -> N: a high or urgent case escalates after its own delay, never later than a
+    case of a lower priority (a longer delay set for it is not used: the shorter applies)."""
+    normal = current.escalation_business_days
+    high = min(normal, current.escalation_business_days_high)
+    urgent = min(high, current.escalation_business_days_urgent)
+    return {Priority.LOW: normal, Priority.NORMAL: normal, Priority.HIGH: high,
+            Priority.URGENT: urgent}
+
+
 @reminders.sweep("escalations", order=20)
 def sweep_escalations(day: date) -> int:
-    """An open case overdue by more than N business days (``ReminderSettings``) is escalated
-    to the SIT managers of its office's SIT, once per follow-up date."""
-    n = ReminderSettings.current().escalation_business_days
-    cutoff = _latest_follow_up_escalated_by(day, n)
-    cases = Case.objects.open().filter(next_follow_up__lte=cutoff)
+    """An open case overdue by more than N business days (``ReminderSettings``; N depends on
+    the case's priority, ``escalation_delays``) is escalated to the SIT managers of its
+    office's SIT, once per follow-up date."""
+    delays = escalation_delays(ReminderSettings.current())
+    # One condition per delay: the cases of those priorities late enough by that delay.
+    by_delay = {}
+    for priority, n in delays.items():
+        by_delay.setdefault(n, []).append(priority)
+    late = [Q(priority__in=priorities,
+              next_follow_up__lte=_latest_follow_up_escalated_by(day, n))
+            for n, priorities in by_delay.items()]
+    cases = Case.objects.open().filter(reduce(or_, late))
     managers, days = {}, {}
     sent = 0
     for rows in reminders.chunks(cases, ("pk", "next_follow_up", "office__sit_id",
-                                         "organisation__name")):
+                                         "organisation__name", "priority")):
         before = reminders.sent_before(ReminderKind.ESCALATION,
                                        (f"case:{row[0]}" for row in rows))
-        for pk, follow_up, sit_id, organisation in rows:
-            if follow_up not in days:
-                days[follow_up] = escalation_day(follow_up, n)
+        for pk, follow_up, sit_id, organisation, priority in rows:
+            n = delays.get(priority, delays[Priority.NORMAL])
+            if (follow_up, n) not in days:
+                days[follow_up, n] = escalation_day(follow_up, n)
             key = f"case:{pk}"
             for manager in _sit_managers(sit_id, managers):
                 if any(d > follow_up for d in before.get((manager.pk, key), ())):
                     continue  # escalated already for this follow-up date (under another N)
                 sent += reminders.send(
                     recipient=manager, kind=ReminderKind.ESCALATION, object_key=key,
-                    day=days[follow_up], notification_kind="reminder_escalation",
+                    day=days[follow_up, n], notification_kind="reminder_escalation",
                     params={"case": pk, "organisation": organisation,
                             "due": follow_up.isoformat()},
                     url=reverse("enterprises:case_detail", args=[pk]))

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from .models import Case, CaseStatus, HelpKind, Outcome, Sector, SizeBand, Topic
+from .models import Case, CaseStatus, HelpKind, Outcome, Priority, Sector, SizeBand, Topic
 
 
 def _day(value):
@@ -41,20 +41,21 @@ class CaseResource(resources.ModelResource):
     days_to_first_contact = fields.Field(column_name=_("Days to first contact"))
     days_to_close = fields.Field(column_name=_("Days to close"))
     next_follow_up = fields.Field(column_name=_("Next follow-up"))
+    priority = fields.Field(column_name=_("Priority"))
 
     class Meta:
         model = Case
         fields = ("id", "enterprise", "neq", "region", "office", "sector", "size", "help_kinds",
                   "topics", "status", "outcome", "adviser", "opened_at", "first_contact_at",
                   "closed_at", "days_to_first_contact", "days_to_close", "next_follow_up",
-                  "subject")
+                  "priority", "subject")
         export_order = fields
 
     def export(self, queryset=None, **kwargs):
         # Labels resolved once per export, not once per row (lazy translations are costly).
         self._labels = {name: {k: str(v) for k, v in choices.choices} for name, choices in (
             ("sector", Sector), ("size", SizeBand), ("help", HelpKind), ("topic", Topic),
-            ("status", CaseStatus), ("outcome", Outcome))}
+            ("status", CaseStatus), ("outcome", Outcome), ("priority", Priority))}
         return super().export(queryset=queryset, **kwargs)
 
     def _label(self, kind, value):
@@ -86,6 +87,9 @@ class CaseResource(resources.ModelResource):
 
     def dehydrate_status(self, case):
         return self._label("status", case.status)
+
+    def dehydrate_priority(self, case):
+        return self._label("priority", case.priority)
 
     def dehydrate_outcome(self, case):
         return self._label("outcome", case.outcome) if case.outcome else ""

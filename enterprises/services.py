@@ -26,7 +26,8 @@ from portal.business_days import add_business_days
 from portal.workflow import TransitionRefused, require  # noqa: F401 (services.TransitionRefused)
 from regions.models import Municipality
 
-from . import permissions
+from . import duplicates, permissions
+from .checklists import checklist_attach
 from .models import (
     Case,
     CaseAttachment,
@@ -35,9 +36,12 @@ from .models import (
     CaseStatus,
     Channel,
     Enterprise,
+    EventKind,
     HelpKind,
     JoinRequest,
     Position,
+    Priority,
+    ReadyAnswer,
     Referral,
     ReferralOutcome,
     ReferralTarget,
@@ -66,11 +70,15 @@ def _choices(values: Iterable[str], choices, field: str) -> list[str]:
 def case_create(*, actor: User, organisation: Organisation, subject: str,
                 help_kinds: Sequence[str], topics: Sequence[str], description: str,
                 positions: Sequence[dict] = (), channel: str = Channel.PORTAL,
-                now=None) -> Case:
+                now=None, warn_similar: bool = False) -> Case:
     """An enterprise asks for support in the portal, or an adviser enters the request after a
     call. The case goes to the office serving the enterprise; its first follow-up is due in
     two business days. ``subject`` is the one line every list shows. Recruitment requests
-    list the positions (``POSITION_FIELDS``)."""
+    list the positions (``POSITION_FIELDS``).
+
+    ``warn_similar`` (the request forms, until the person confirms it is another request):
+    refuse, with the code ``similar_open_case`` on ``other_request``, when the enterprise
+    has a similar open case opened recently (``enterprises.duplicates``)."""
     require(permissions.can_open_case(actor, organisation))
     # Staff open cases only for enterprises of their territory (the case would leave it).
     require(Organisation.objects.for_user(actor).filter(pk=organisation.pk).exists())
@@ -98,11 +106,19 @@ def case_create(*, actor: User, organisation: Organisation, subject: str,
             for row in positions]
     for row in rows:
         row.full_clean(exclude=["case"])
+    if warn_similar and duplicates.recent_similar_cases(
+            Case.objects.for_user(actor), organisation_id=organisation.pk,
+            help_kinds=help_kinds, topics=topics, now=now).exists():
+        raise ValidationError({"other_request": ValidationError(
+            _("This enterprise already has an open request like this one. Open it to add to "
+              "it, or tick « This is another request » to send this one."),
+            code="similar_open_case")})
     with transaction.atomic(), set_actor(actor):
         case.save()
         for row in rows:
             row.case = case
         Position.objects.bulk_create(rows)
+        checklist_attach(case)  # the steps of the checklists its kinds and topics match
         event = CaseEvent.objects.create(case=case, from_status="", to_status=CaseStatus.NEW,
                                          actor=actor, created_at=now)
         case_event_notify(event_id=event.pk)
@@ -179,18 +195,47 @@ def case_set_follow_up(*, actor: User, case: Case, next_follow_up: date) -> Case
     return case
 
 
+def case_set_priority(*, actor: User, case: Case, priority: str) -> Case:
+    """Advisers and SIT managers of its territory set the priority of an open case (a high or
+    urgent one escalates sooner: ``enterprises.reminders``). The change is a history row that
+    keeps the status (kind « priority », shown to the ministry only); nobody is notified (the
+    priority is the ministry's triage). Setting the priority it has does nothing."""
+    require(permissions.can_set_priority(actor, case))
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Unknown choice.")})
+    with transaction.atomic(), set_actor(actor):
+        case = _locked_case(actor, case.pk)
+        require(permissions.can_set_priority(actor, case))
+        if case.priority == priority:
+            return case
+        case.priority = priority
+        case.save(update_fields=["priority", "updated_at"])
+        CaseEvent.objects.create(case=case, from_status=case.status, to_status=case.status,
+                                 actor=actor, kind=EventKind.PRIORITY,
+                                 params={"priority": priority})
+    return case
+
+
 # --------------------------------------------------------------------------------------------
 # Notes, referrals, documents
 # --------------------------------------------------------------------------------------------
 
 
-def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True) -> CaseNote:
+def note_add(*, actor: User, case: Case, body: str, is_internal: bool = True,
+             ready_answer=None) -> CaseNote:
     """Staff add an internal or a shared note; the enterprise's replies are always shared, and
-    a reply to a case waiting on the enterprise resumes its follow-up."""
+    a reply to a case waiting on the enterprise resumes its follow-up. ``ready_answer``: the
+    answer of the library (in use) staff started the note from; it counts as one use."""
     require(permissions.can_add_note(actor, case))
     if actor.role == Role.PARTNER:
         is_internal = False
-    note = CaseNote(case=case, author=actor, body=body.strip(), is_internal=is_internal)
+    if ready_answer is not None:
+        require(permissions.can_read_answers(actor))
+        if not ReadyAnswer.objects.filter(pk=ready_answer.pk, is_active=True).exists():
+            raise ValidationError({"ready_answer": _("This ready answer is no longer in use: "
+                                                     "choose another one.")})
+    note = CaseNote(case=case, author=actor, body=body.strip(), is_internal=is_internal,
+                    ready_answer=ready_answer)
     note.full_clean()
     with transaction.atomic(), set_actor(actor):
         # The case as it is now (the page's copy may be stale): a reply to a case closed
@@ -268,7 +313,8 @@ def _office_advisers(case):
 
 
 def _other_side(case, actor):
-    if actor.role == Role.PARTNER:
+    # No actor: an email from a contact of the enterprise without an account (mail_cases).
+    if actor is None or actor.role == Role.PARTNER:
         return [case.adviser] if case.adviser_id else list(_office_advisers(case))
     recipients = list(_enterprise_users(case))
     if case.adviser_id and case.adviser_id != actor.pk:

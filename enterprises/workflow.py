@@ -8,7 +8,7 @@ Territory is not checked here: the engine reads the case through ``for_user``.
 """
 
 from auditlog.context import set_actor
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -16,10 +16,19 @@ from portal.business_days import add_business_days
 from portal.workflow import Move, Need, TransitionRefused, Workflow, comment_needed
 
 from . import tasks
-from .models import OPEN_CASE_STATUSES, Case, CaseEvent, CaseStatus, Outcome
+from .models import OPEN_CASE_STATUSES, Case, CaseChecklistItem, CaseEvent, CaseStatus, Outcome
 
 ENTERPRISE = frozenset({Role.PARTNER})
 ADVISERS = frozenset({Role.ADVISER, Role.SIT_MANAGER})
+#: The system actor (``None``): an email from a contact of the enterprise who has no account
+#: (``enterprises.mail_cases``). It makes one move only: a reply resumes a waiting case.
+#: (A named role, so a visitor with no role at all is never taken for it.)
+SYSTEM = "email"
+EMAIL = frozenset({SYSTEM})
+
+
+def _role_of(actor):
+    return SYSTEM if actor is None else getattr(actor, "role", None)
 
 #: The only outcome an enterprise may give when it closes its own case.
 ENTERPRISE_OUTCOMES = frozenset({"withdrawn"})
@@ -59,7 +68,19 @@ def _outcome_given(attempt):
     if attempt.role == Role.PARTNER and outcome not in ENTERPRISE_OUTCOMES:
         return TransitionRefused(gettext("An enterprise may only withdraw its request."),
                                  code="outcome_not_allowed")
+    if outcome == Outcome.MERGED:  # only ``enterprises.merging.case_merge`` closes so
+        return TransitionRefused(gettext("A case is merged into another from the « Merge » "
+                                         "page, not closed as merged."),
+                                 code="outcome_merged")
     return None
+
+
+def _not_merged(case, now):
+    """A merged case stays closed: its content is on the case it was merged into."""
+    if case.merged_into_id is not None:
+        return [gettext("This case was merged into case %(number)s: work on that one.")
+                % {"number": case.merged_into_id}]
+    return []
 
 
 def _withdrawal_reason_given(attempt):
@@ -86,10 +107,34 @@ def _follow_up_not_past(attempt):
     return None
 
 
+def unticked_required_steps(case) -> int:
+    """How many required steps of the case's checklist are not ticked."""
+    return CaseChecklistItem.objects.filter(case_id=case.pk, required=True,
+                                            done_at__isnull=True).count()
+
+
+def _checklist_done_or_reason(attempt):
+    """Closing as « resolved » with required steps of the checklist unticked: say why in the
+    comment (``enterprises.checklists``)."""
+    if attempt.inputs.get("outcome") != Outcome.RESOLVED or attempt.comment:
+        return None
+    count = unticked_required_steps(attempt.obj)
+    if not count:
+        return None
+    return TransitionRefused(
+        ngettext("%(count)d required step of the checklist is not ticked: say in the comment "
+                 "why the case is resolved anyway.",
+                 "%(count)d required steps of the checklist are not ticked: say in the comment "
+                 "why the case is resolved anyway.", count) % {"count": count},
+        code="checklist_reason_required")
+
+
 ADVISER = Need("adviser", _adviser_serves)
 OUTCOME = Need("outcome", _outcome_given)
 #: The enterprise withdrawing its request gives its reason (staff closing: optional comment).
 REASON = Need("reason", _withdrawal_reason_given)
+#: Resolved with required checklist steps unticked: the comment says why.
+CHECKLIST = Need("checklist", _checklist_done_or_reason)
 #: The move sets the next follow-up date (required: every open case has one).
 FOLLOW_UP = Need("follow_up", _follow_up_given)
 
@@ -128,7 +173,7 @@ def _worked_on(attempt):
     case, update = attempt.obj, {}
     if case.first_contact_at is None:
         update["first_contact_at"] = attempt.now
-    if attempt.role != Role.PARTNER and case.adviser_id is None:
+    if attempt.role in ADVISERS and case.adviser_id is None:
         update["adviser"] = attempt.actor
     return update
 
@@ -140,7 +185,7 @@ def _worked_on(attempt):
 S = CaseStatus
 
 # Closing: the adviser with an outcome; the enterprise may withdraw its request, saying why.
-_CLOSE = Move(ADVISERS | ENTERPRISE, _("Close the case"), needs=(OUTCOME, REASON),
+_CLOSE = Move(ADVISERS | ENTERPRISE, _("Close the case"), needs=(OUTCOME, REASON, CHECKLIST),
               effects=(_closed,))
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
@@ -150,13 +195,14 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
                                       needs=(FOLLOW_UP,), effects=(_kept_open, _worked_on)),
     (S.IN_PROGRESS, S.WAITING): Move(ADVISERS, _("Wait for the enterprise"),
                                      needs=(COMMENT, FOLLOW_UP), effects=(_kept_open,)),
-    (S.WAITING, S.IN_PROGRESS): Move(ADVISERS | ENTERPRISE, _("Resume the follow-up"),
+    (S.WAITING, S.IN_PROGRESS): Move(ADVISERS | ENTERPRISE | EMAIL, _("Resume the follow-up"),
                                      effects=(_kept_open, _worked_on)),
     (S.NEW, S.CLOSED): _CLOSE,
     (S.ASSIGNED, S.CLOSED): _CLOSE,
     (S.IN_PROGRESS, S.CLOSED): _CLOSE,
     (S.WAITING, S.CLOSED): _CLOSE,
     (S.CLOSED, S.IN_PROGRESS): Move(ADVISERS, _("Reopen the case"), needs=(COMMENT, FOLLOW_UP),
+                                    guards=(_not_merged,),
                                     effects=(_reopened, _kept_open, _worked_on)),
 }
 
@@ -168,6 +214,6 @@ def _case_event(attempt, update):
 
 CASE_WORKFLOW = Workflow(
     model=Case, statuses=CaseStatus, table=TRANSITIONS, record=_case_event,
-    notify=tasks.notify_case_event, context=set_actor,
+    notify=tasks.notify_case_event, context=set_actor, role_of=_role_of,
     checks=(Need("follow_up_date", _follow_up_not_past),),
     not_allowed=_("You cannot move a case from « %(from)s » to « %(to)s »."))

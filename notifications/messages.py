@@ -15,6 +15,10 @@ This app belongs to no domain and knows none: each domain registers its own kind
 its label, translated at display time. ``attachments`` (optional) gives a notification's email
 its files: ``attachments(notification) -> [(filename, bytes, mimetype), ...]``, called when the
 email is built (a decision's letter); the domain checks there what the recipient may read.
+``reply_to`` (optional) lets the recipient answer the email: ``reply_to(notification) -> key
+or None`` names what a reply is about (``case:42:7``); the email then carries the signed reply
+address and Message-ID of ``notifications.inbound`` and the domain's mail handler reads the
+key back from the reply.
 Dates travel as ISO strings in ``due`` and ``since`` and are shown in the reader's locale.
 """
 
@@ -35,6 +39,8 @@ class NoticeKind:
     labels: dict = field(default_factory=dict)
     #: notification -> [(filename, content, mimetype)]: the files its email carries
     attachments: Callable | None = None
+    #: notification -> the key a reply to its email is about, or None (no Reply-To)
+    reply_to: Callable | None = None
 
 
 @dataclass
@@ -58,14 +64,15 @@ def group(slug: str, label, *, position: int) -> None:
 
 
 def register(kind: str, text, *, group: str | None = None, labels: dict | None = None,
-             attachments: Callable | None = None) -> None:
+             attachments: Callable | None = None, reply_to: Callable | None = None) -> None:
     """Register the text of ``kind`` (with ``%(name)s`` placeholders filled from the
     notification's params), the email group it belongs to (none: always emailed), the
-    parameters to show by their choice label, and what files its email carries."""
+    parameters to show by their choice label, what files its email carries, and what a reply
+    to its email is about (``reply_to``)."""
     if kind in _KINDS and _KINDS[kind].text != text:
         raise ValueError(f"notification kind {kind!r} is already registered")
     _KINDS[kind] = NoticeKind(text=text, group=group, labels=dict(labels or {}),
-                              attachments=attachments)
+                              attachments=attachments, reply_to=reply_to)
     if group is not None:
         kinds = _GROUPS[group].kinds
         if kind not in kinds:
@@ -94,6 +101,14 @@ def attachments(notification) -> list[tuple[str, bytes, str]]:
     if notice is None or notice.attachments is None:
         return []
     return list(notice.attachments(notification))
+
+
+def reply_key(notification) -> str | None:
+    """What a reply to the email of ``notification`` is about (none unless its kind says)."""
+    notice = _KINDS.get(notification.kind)
+    if notice is None or notice.reply_to is None:
+        return None
+    return notice.reply_to(notification)
 
 
 def render(kind: str, params: dict) -> str:

@@ -4,6 +4,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
+from portal.files import private_storage
+from portal.scoping import visible_offices
+
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -153,6 +157,14 @@ class ReminderSettings(models.Model):
     escalation_business_days = models.PositiveSmallIntegerField(
         _("escalate a case overdue by more than (business days)"), default=5,
         validators=[MinValueValidator(1), MaxValueValidator(60)])
+    #: A case of high or urgent priority escalates sooner (``enterprises.reminders``); a
+    #: delay longer than the normal one is not used (the shorter applies).
+    escalation_business_days_high = models.PositiveSmallIntegerField(
+        _("escalate a high-priority case overdue by more than (business days)"), default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)])
+    escalation_business_days_urgent = models.PositiveSmallIntegerField(
+        _("escalate an urgent case overdue by more than (business days)"), default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(60)])
     enterprise_waiting_days = models.PositiveSmallIntegerField(
         _("remind an enterprise a case has waited on it for (days)"), default=7,
         validators=[MinValueValidator(1), MaxValueValidator(90)])
@@ -205,3 +217,102 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_key} {self.day} → {self.recipient_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# Mail in: every message read from the portal's IMAP mailbox (``notifications.inbound``)
+# --------------------------------------------------------------------------------------------
+
+
+class InboundState(models.TextChoices):
+    """Where a message read from the mailbox stands. ``received`` is the inbox of the
+    processing step: a message is inserted once (unique ``message_key``) and processed once,
+    in the transaction that writes what it became."""
+
+    RECEIVED = "received", _("To process")
+    PROCESSED = "processed", _("Processed")
+    TO_SORT = "to_sort", _("To sort")
+    DISCARDED = "discarded", _("Discarded")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Could not be processed")
+
+
+#: The states an adviser or an administrator still has to look at.
+INBOUND_OPEN_STATES = (InboundState.TO_SORT, InboundState.REFUSED, InboundState.FAILED)
+
+
+def inbound_message_path(instance, filename):
+    import uuid
+
+    return f"mail/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.eml"
+
+
+class InboundMessageQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Staff see the mail that came to the offices they serve (an administrator: all of
+        it, mail no office could be found for included); partner users see none."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role == Role.ADMIN:
+            return self.all()
+        if user.role in (Role.SIT_MANAGER, Role.ADVISER):
+            return self.filter(office__in=visible_offices(user).values("pk"))
+        return self.none()
+
+    def to_sort(self):
+        return self.filter(state=InboundState.TO_SORT)
+
+
+class InboundMessage(models.Model):
+    """One email read from the portal's mailbox, kept as received (``raw``, the original
+    message, in private storage) with what the portal made of it.
+
+    ``message_key`` is the message's ``Message-ID`` (or, when it has none, ``sha256:`` of its
+    bytes): unique, so a message read twice (a poller killed before it could mark the message
+    read on the server) is inserted once and processed once. ``target`` names what the
+    message became (``case:42`` opened, ``case-note:7`` added), ``error`` why it could not be
+    (a refusal, a message that cannot be read)."""
+
+    message_key = models.CharField(_("message identifier"), max_length=255, unique=True)
+    raw = models.FileField(_("original message"), upload_to=inbound_message_path,
+                           max_length=200, storage=private_storage, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    from_address = models.CharField(_("from"), max_length=254, blank=True)
+    from_name = models.CharField(_("sender's name"), max_length=200, blank=True)
+    to_addresses = models.CharField(_("to"), max_length=1000, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    #: The office whose address it was sent to (or whose case it answers); none: only
+    #: administrators see it.
+    office = models.ForeignKey("antennes.Office", verbose_name=_("office"),
+                               on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="inbound_messages")
+    state = models.CharField(_("state"), max_length=12, choices=InboundState.choices,
+                             default=InboundState.RECEIVED)
+    target = models.CharField(_("became"), max_length=60, blank=True)
+    error = models.CharField(_("reason"), max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    #: Who sorted or discarded it (none: the poller).
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    objects = InboundMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("email received")
+        verbose_name_plural = _("emails received")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=InboundState.values),
+                                   name="inbound_message_state_known"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "office", "-received_at"],
+                         name="inbound_message_queue"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_address} — {self.subject}"

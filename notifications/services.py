@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from accounts.links import absolute_url
 from accounts.models import User
 
-from . import messages, tasks
+from . import inbound, messages, tasks
 from .models import EmailDigest, EmailMode, EmailState, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def notification_email_send(*, notification_id: int) -> bool:
     send is counted on the row (attempts, error, next attempt with a doubling delay), and
     ``failed`` after ``EMAIL_MAX_ATTEMPTS``. Its link is on the portal's public address
     (``PORTAL_BASE_URL``): a task has no request. It carries the files its kind registered
-    (``messages.register(..., attachments=...)``)."""
+    (``messages.register(..., attachments=...)``), and, when its kind says what a reply is
+    about (``reply_to=``), the signed Reply-To and Message-ID of ``inbound.reply_headers``."""
     with transaction.atomic():
         notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
                         .select_related("recipient")
@@ -108,9 +109,11 @@ def notification_email_send(*, notification_id: int) -> bool:
             with transaction.atomic():
                 notification.save(update_fields=["emailed_at", "email_state",
                                                  "email_next_attempt_at"])
+                reply = inbound.reply_headers(messages.reply_key(notification))
                 email = EmailMultiAlternatives(
                     subject=f"Portail régionalisation — {texts['fr']}"[:150],
-                    body=body, to=[notification.recipient.email])
+                    body=body, to=[notification.recipient.email], reply_to=reply.reply_to,
+                    headers=reply.headers)
                 for filename, content, mimetype in messages.attachments(notification):
                     email.attach(filename, content, mimetype)
                 email.send()

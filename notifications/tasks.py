@@ -58,3 +58,32 @@ def daily_reminders(day: str | None = None, chunk: int | None = None,
     return reminders.daily_sweep(
         date.fromisoformat(day) if day else reminders.today_in_montreal(),
         chunk=chunk, pause=pause)
+
+
+#: The PostgreSQL advisory lock two pollers share (any constant; held by one session).
+POLL_LOCK = 7_415_003_001
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=300)
+def poll_mailbox(pause: float | None = None) -> dict:
+    """Read the portal's mailbox and process what came in (``notifications.inbound.poll``),
+    every minute (portal/celery.py). Two runs do not overlap: a run that cannot take the
+    session-level advisory lock returns at once (a killed run's lock ends with its database
+    session). Correctness does not depend on that lock: the unique message key and the row
+    lock make each message received and processed once even when two runs do overlap.
+    ``pause`` is for tests that kill the poller mid-batch."""
+    from django.db import connection
+
+    from . import inbound
+
+    if connection.vendor != "postgresql":
+        return inbound.poll(pause=pause or 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [POLL_LOCK])
+        if not cursor.fetchone()[0]:
+            return {"skipped": "another poller is running"}
+    try:
+        return inbound.poll(pause=pause or 0)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [POLL_LOCK])

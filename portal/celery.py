@@ -31,6 +31,13 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_owed_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # The portal's mailbox (notifications.inbound): mail to the offices' addresses and replies
+    # to case emails, received and processed once each; nothing to do without INBOUND_EMAIL.
+    "poll-mailbox": {
+        "task": "notifications.tasks.poll_mailbox",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},  # a run still queued when the next is due is dropped
+    },
     "owed-invitations": {
         "task": "partners.tasks.send_owed_invitations",
         "schedule": crontab(minute="*/5"),

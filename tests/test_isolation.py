@@ -594,6 +594,12 @@ def _case_world(world):
     return cases, users
 
 
+def _checklist_item(case):
+    from enterprises.models import CaseChecklistItem
+
+    return CaseChecklistItem.objects.create(case=case, label_fr="Étape", label_en="Step")
+
+
 #: name -> (method, url builder(enterprise, case, referral, attachment))
 CASE_URLS = {
     "enterprise_detail": ("get", lambda e, c, r, a: reverse("enterprises:enterprise_detail",
@@ -618,7 +624,35 @@ CASE_URLS = {
         "enterprises:case_attachment_download", args=[c.pk, a.pk])),
     "case_create_for": ("get", lambda e, c, r, a: reverse("enterprises:case_create")
                         + f"?organisation={e.organisation_id}"),
+    # Checklists and ready answers: staff of the territory; the enterprise in it 403.
+    "checklist_item_set": ("post", lambda e, c, r, a: reverse(
+        "enterprises:checklist_item_set", args=[c.pk, _checklist_item(c).pk])),
+    "case_classify": ("post", lambda e, c, r, a: reverse("enterprises:case_classify",
+                                                         args=[c.pk])),
+    "note_answer": ("get", lambda e, c, r, a: reverse("enterprises:note_answer", args=[c.pk])),
+    # Priority and merging: advisers and SIT managers of the territory; others in it 403.
+    "case_priority": ("post", lambda e, c, r, a: reverse("enterprises:case_priority",
+                                                         args=[c.pk])),
+    "case_merge": ("get", lambda e, c, r, a: reverse("enterprises:case_merge", args=[c.pk])),
+    # Interventions: staff of the territory; the case's enterprise gets 403, others 404.
+    "case_intervention_add": ("post", lambda e, c, r, a: reverse(
+        "enterprises:case_intervention_add", args=[c.pk])),
+    "case_intervention_update": ("get", lambda e, c, r, a: reverse(
+        "enterprises:case_intervention_update", args=[c.pk, _intervention(c).pk])),
+    "case_intervention_delete": ("post", lambda e, c, r, a: reverse(
+        "enterprises:case_intervention_delete", args=[c.pk, _intervention(c).pk])),
 }
+
+
+def _intervention(case, minutes=10):
+    """A call on ``case`` by the user who entered it."""
+    from django.utils import timezone
+
+    from enterprises.models import Intervention
+
+    return Intervention.objects.create(case=case, kind="phone", help_kind="information",
+                                       day=timezone.localdate(), duration_minutes=minutes,
+                                       adviser=case.created_by)
 
 
 @pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
@@ -648,6 +682,11 @@ CASE_LIST_URLS = {
     "case_csv": ("staff", lambda c: c.get(reverse("enterprises:case_export", args=["csv"]))),
     "case_xlsx": ("staff", lambda c: c.get(reverse("enterprises:case_export", args=["xlsx"]))),
     "case_late": ("managers", lambda c: c.get(reverse("enterprises:case_late"))),
+    "case_workload": ("staff", lambda c: c.get(reverse("enterprises:case_workload"))),
+    "case_workload_csv": ("staff", lambda c: c.get(reverse("enterprises:case_workload_export",
+                                                           args=["csv"]))),
+    "case_workload_xlsx": ("staff", lambda c: c.get(reverse("enterprises:case_workload_export",
+                                                            args=["xlsx"]))),
 }
 
 
@@ -665,11 +704,92 @@ def test_case_lists_and_exports_hold_only_cases_in_scope(client, world, role, li
         assert response.status_code in (302, 403)
         return
     assert response.status_code == 200
-    if list_name == "case_late":
-        return  # counts per office and adviser, checked in tests/enterprises
+    if list_name == "case_late" or list_name.startswith("case_workload"):
+        return  # counts per office and adviser: checked below and in tests/enterprises
     text = _text(response)
     for key in ORGS:
         assert (f"Entreprise isolée {key}" in text) == (key in CASE_VISIBLE[role]), (key, role)
+
+
+#: The offices whose interventions each role's workload report adds up: an adviser's own only.
+WORKLOAD_VISIBLE = {**CASE_VISIBLE, "adviser": set(), "adviser_gatineau": set()}
+
+
+@pytest.mark.parametrize("role", sorted(STAFF))
+def test_the_workload_report_and_its_export_add_up_only_the_territory(client, world, role):
+    """A call of 10, 20 and 40 minutes on the case of each office (by the user who entered
+    it, not one of the world's advisers): each role's figures hold exactly its offices'."""
+    cases, users = _case_world(world)
+    minutes = {"tr": 10, "sh": 20, "gat": 40}
+    for key, (_enterprise, case, _referral, _attachment) in cases.items():
+        _intervention(case, minutes[key])
+    client.force_login(users[role])
+    response = client.get(reverse("enterprises:case_workload"))
+    assert response.context["figures"].total.minutes == sum(
+        minutes[key] for key in WORKLOAD_VISIBLE[role])
+    export = client.get(reverse("enterprises:case_workload_export", args=["csv"]))
+    offices = {line.split(",")[1] for line in export.content.decode("utf-8-sig").splitlines()[1:]}
+    assert offices == {world["offices"][key].city for key in WORKLOAD_VISIBLE[role]}
+
+
+def _to_sort_mail(case):
+    """An email to sort that came to the case's office (subject « Courriel isolé <office> »)."""
+    from django.core.files.base import ContentFile
+
+    from notifications.models import InboundMessage
+
+    message = InboundMessage(message_key=f"<isole-{case.pk}@exemple.qc.ca>", state="to_sort",
+                             from_address="x@exemple.qc.ca", office=case.office,
+                             subject=f"Courriel isolé {case.office.slug}")
+    message.raw.save("m.eml", ContentFile(b"From: x@exemple.qc.ca\r\nSubject: s\r\n\r\nt"),
+                     save=False)
+    message.save()
+    return message
+
+
+#: name -> (method, url builder(enterprise, case, referral, attachment)): staff of the office's
+#: territory only; enterprises' users never (404, like an email that does not exist).
+MAIL_URLS = {
+    "mail_detail": ("get", lambda e, c, r, a: reverse("enterprises:mail_detail",
+                                                      args=[_to_sort_mail(c).pk])),
+    "mail_original": ("get", lambda e, c, r, a: reverse("enterprises:mail_original",
+                                                        args=[_to_sort_mail(c).pk])),
+    "mail_sort": ("post", lambda e, c, r, a: reverse("enterprises:mail_sort",
+                                                     args=[_to_sort_mail(c).pk])),
+    "mail_discard": ("post", lambda e, c, r, a: reverse("enterprises:mail_discard",
+                                                        args=[_to_sort_mail(c).pk])),
+    "mail_retry": ("post", lambda e, c, r, a: reverse("enterprises:mail_retry",
+                                                      args=[_to_sort_mail(c).pk])),
+}
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+@pytest.mark.parametrize("office_key", ORGS)
+@pytest.mark.parametrize("url_name", sorted(MAIL_URLS))
+def test_mail_urls_answer_404_outside_the_scope(client, world, role, office_key, url_name):
+    cases, users = _case_world(world)
+    method, build = MAIL_URLS[url_name]
+    client.force_login(users[role])
+    response = getattr(client, method)(build(*cases[office_key]))
+    if office_key not in CASE_VISIBLE[role] or role.startswith("enterprise"):
+        assert response.status_code == 404
+    else:
+        assert response.status_code in (200, 302, 403)
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_the_mail_to_sort_lists_only_the_mail_in_scope(client, world, role):
+    cases, users = _case_world(world)
+    for key in ORGS:
+        _to_sort_mail(cases[key][1])
+    client.force_login(users[role])
+    response = client.get(reverse("enterprises:mail_to_sort"))
+    if role.startswith("enterprise"):
+        assert response.status_code == 403
+        return
+    text = _text(response)
+    for key, office in world["offices"].items():
+        assert (f"Courriel isolé {office.slug}" in text) == (key in CASE_VISIBLE[role])
 
 
 @pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
@@ -962,3 +1082,43 @@ def test_regionalisation_lists_and_exports_hold_only_rows_in_scope(client, world
     every = ({f"Offre isolée {key} {state}" for key in ORGS for state in OPPORTUNITY_STATES}
              | {f"Activité isolée {key}" for key in ACTIVITY_KEYS})
     assert {title for title in every if title in text} == rows(role), role
+
+
+# --------------------------------------------------------------------------------------------
+# Checklists and ready answers: pages of the whole network, by role (not by territory).
+# --------------------------------------------------------------------------------------------
+
+#: name -> (method, url builder(), roles that may open it)
+CASEWORK_TOOL_URLS = {
+    "answer_library": ("get", lambda: reverse("enterprises:answer_library"), STAFF),
+    "answer_create": ("get", lambda: reverse("enterprises:answer_create"),
+                      {"admin", "sit_manager"}),
+    "answer_update": ("get", lambda: reverse("enterprises:answer_update",
+                                             args=[_ready_answer().pk]), {"admin", "sit_manager"}),
+    "checklist_templates": ("get", lambda: reverse("enterprises:checklist_templates"), {"admin"}),
+    "checklist_template_update": ("get", lambda: reverse(
+        "enterprises:checklist_template_update", args=[_checklist_template().pk]), {"admin"}),
+}
+
+
+def _ready_answer():
+    from accounts.models import User
+    from enterprises.models import ReadyAnswer
+
+    return ReadyAnswer.objects.create(title_fr="Titre", title_en="Title", body_fr="Texte",
+                                      body_en="Text", created_by=User.objects.first())
+
+
+def _checklist_template():
+    from enterprises.models import ChecklistTemplate
+
+    return ChecklistTemplate.objects.first()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(CASEWORK_TOOL_URLS))
+def test_checklist_and_ready_answer_pages_by_role(client, world, role, url_name):
+    method, build, allowed = CASEWORK_TOOL_URLS[url_name]
+    client.force_login(world["users"][role])
+    response = getattr(client, method)(build())
+    assert response.status_code == (200 if role in allowed else 403)

@@ -26,7 +26,7 @@ from portal.text import fold
 from portal.workflow import choice_label
 from regions.models import Municipality
 
-from .. import permissions, services, workflow
+from .. import duplicates, permissions, services, workflow
 from ..case_forms import (
     MAX_POSITIONS,
     AttachmentForm,
@@ -43,12 +43,14 @@ from ..case_forms import (
     position_rows,
 )
 from ..models import (
+    STAFF_EVENT_KINDS,
     Case,
     CaseAttachment,
     CaseEvent,
     CaseNote,
     CaseStatus,
     Channel,
+    EventKind,
     HelpKind,
     Outcome,
     Position,
@@ -56,6 +58,7 @@ from ..models import (
     ReferralOutcome,
     Topic,
 )
+from . import casework, mailbox
 
 
 def _is_staff(user) -> bool:
@@ -180,7 +183,15 @@ def case_create(request):
             return redirect(_detail_url(case.pk))
     has_errors = request.method == "POST" and bool(
         form.errors or formset.total_error_count())
+    similar = []
+    if form.is_bound and form.has_error("other_request", "similar_open_case"):
+        similar = list(duplicates.recent_similar_cases(
+            _scoped_cases(request), organisation_id=organisation.pk,
+            help_kinds=form.cleaned_data.get("help_kinds"),
+            topics=form.cleaned_data.get("topics")))
     return render(request, "enterprises/case_form.html", {
+        "similar": similar,
+        "similar_days": duplicates.SIMILAR_WITHIN_DAYS,
         "organisation": organisation,
         "form": form,
         "formset": formset,
@@ -203,7 +214,8 @@ def _create(request, form, formset, organisation):
                 help_kinds=data["help_kinds"],
                 topics=data["topics"], description=data["description"],
                 positions=position_rows(formset),
-                channel=data.get("channel") or Channel.PORTAL)
+                channel=data.get("channel") or Channel.PORTAL,
+                warn_similar=not data.get("other_request"))
             for upload in data.get("attachments") or []:
                 services.case_attachment_add(actor=request.user, case=case, upload=upload)
     except ValidationError as exc:
@@ -230,14 +242,14 @@ def _case_for_page(request, pk):
     number of positions, events, referrals or documents. Notes are read apart, through their
     own scope (the enterprise never gets an internal note)."""
     queryset = _scoped_cases(request).for_list().select_related(
-        "office__sit", "organisation__municipality").prefetch_related(
+        "office__sit", "organisation__municipality", "inbound_message").prefetch_related(
         Prefetch("positions", queryset=Position.objects.select_related("municipality")),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "adviser")
                  .order_by("created_at", "pk")),
         Prefetch("referrals", queryset=Referral.objects.select_related("organisation",
                                                                        "office")),
         Prefetch("attachments", queryset=CaseAttachment.objects.select_related(
-            "uploaded_by")),
+            "uploaded_by", "note__inbound_message")),
     )
     if _is_staff(request.user):  # who to call: the enterprise's contacts
         queryset = queryset.prefetch_related("organisation__contacts")
@@ -246,7 +258,7 @@ def _case_for_page(request, pk):
 
 def _notes(user, case):
     return list(CaseNote.objects.for_user(user).filter(case_id=case.pk)
-                .select_related("author"))
+                .select_related("author", "inbound_message"))
 
 
 def _status_label(value):
@@ -315,9 +327,11 @@ def _latest_question(case, notes, events=None):
         events = CaseEvent.objects.filter(case_id=case.pk, to_status=CaseStatus.WAITING) \
             .exclude(comment="").select_related("actor").order_by("created_at", "pk")
     asked = [{"body": e.comment, "author": e.actor, "at": e.created_at} for e in events
-             if e.to_status == CaseStatus.WAITING and e.comment]
+             if e.to_status == CaseStatus.WAITING and e.comment
+             and e.kind == EventKind.MOVE]  # not a priority change while waiting
     asked += [{"body": n.body, "author": n.author, "at": n.created_at} for n in notes
-              if not n.is_internal and n.author.role in STAFF_ROLES]
+              if not n.is_internal and n.author is not None  # None: an emailed reply
+              and n.author.role in STAFF_ROLES]
     return max(asked, key=lambda q: q["at"], default=None)
 
 
@@ -331,6 +345,8 @@ def _notes_context(request, case, notes, form=None, added=False, events=None):
         "can_add_note": permissions.can_add_note(request.user, case),
         "is_staff": staff,
         "note_added": added,
+        # The fragment alone (htmx) keeps the links to the emails the notes came from.
+        "visible_mail_ids": mailbox.visible_mail_ids(request.user, case),
     }
 
 
@@ -339,7 +355,11 @@ def _render_detail(request, case, *, note_form=None, status=200):
     staff = _is_staff(user)
     today = timezone.localdate()
     events = list(case.events.all())
+    if not staff:
+        # The priority and a case merged in are the ministry's own.
+        events = [event for event in events if event.kind not in STAFF_EVENT_KINDS]
     for event in events:
+        event.is_move = event.kind in (EventKind.MOVE, EventKind.MERGED_INTO)
         event.from_label = _status_label(event.from_status)
         event.to_label = _status_label(event.to_status)
         # The enterprise reads what the ministry waits for, and its own comments.
@@ -374,6 +394,7 @@ def _render_detail(request, case, *, note_form=None, status=200):
         "default_follow_up": services.default_follow_up(today),
         "today": today,
         **_notes_context(request, case, _notes(user, case), note_form, events=events),
+        **casework.detail_context(request, case),
     }
     return render(request, "enterprises/case_detail.html", context, status=status)
 
@@ -437,7 +458,8 @@ def note_add(request, pk):
     if form.is_valid():
         try:
             services.note_add(actor=request.user, case=case, body=form.cleaned_data["body"],
-                              is_internal=form.cleaned_data.get("is_internal", False))
+                              is_internal=form.cleaned_data.get("is_internal", False),
+                              ready_answer=form.cleaned_data.get("ready_answer"))
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             for field, field_errors in errors.items():

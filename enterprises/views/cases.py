@@ -36,6 +36,7 @@ from .. import permissions, services
 from ..filters import CaseFilter
 from ..models import OPEN_CASE_STATUSES, Case, CaseStatus, HelpKind, Topic
 from ..resources import CaseResource
+from .mail_pages import to_sort_count
 
 #: Rows shown in each of the adviser's sections (the count says how many there are in all).
 SECTION_ROWS = 10
@@ -55,6 +56,7 @@ COLUMNS = (
     Column("", gettext_lazy("Region and office")),
     Column("", gettext_lazy("Help wanted")),
     Column("status", gettext_lazy("Status")),
+    Column("priority", gettext_lazy("Priority")),
     Column("follow_up", gettext_lazy("Next follow-up")),
     Column("adviser", gettext_lazy("Adviser")),
     Column("opened", gettext_lazy("Opened on")),
@@ -182,6 +184,9 @@ class CaseWorkspace(Workspace):
             context["sections"] = _sections(self.user, today)
             context["can_enter_requests"] = permissions.can_enter_requests(self.user)
             context["can_view_late"] = permissions.can_view_late_cases(self.user)
+            context["can_view_workload"] = permissions.can_view_workload(self.user)
+            if permissions.can_sort_mail(self.user):  # one count query
+                context["mail_to_sort"] = to_sort_count(self.user)
         return context
 
 

@@ -199,6 +199,26 @@ STORAGES = {
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portail-regionalisation@mifi.gouv.qc.ca")
 
+# Mail in (notifications.inbound): the IMAP mailbox the offices' addresses and the reply
+# address are delivered to, read every minute by notifications.tasks.poll_mailbox. No host:
+# no polling (the local SQLite mode). SECURITY is "ssl" (IMAPS, port 993), "starttls" or
+# "none" (a test server only). A message bigger than MAX_BYTES is kept as headers only,
+# « failed », with the reason. BATCH_SIZE: messages fetched per poll.
+INBOUND_EMAIL = {
+    "HOST": env("INBOUND_EMAIL_HOST", default=""),
+    "PORT": env.int("INBOUND_EMAIL_PORT", default=993),
+    "USER": env("INBOUND_EMAIL_USER", default=""),
+    "PASSWORD": env("INBOUND_EMAIL_PASSWORD", default=""),
+    "SECURITY": env("INBOUND_EMAIL_SECURITY", default="ssl"),
+    "FOLDER": env("INBOUND_EMAIL_FOLDER", default="INBOX"),
+    "BATCH_SIZE": env.int("INBOUND_EMAIL_BATCH_SIZE", default=100),
+    "MAX_BYTES": env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024),
+}
+#: Where replies to notification emails go: the Reply-To of a case's emails is this address
+#: plus-addressed with a signed token (reponses+<token>@domain), delivered to the mailbox
+#: above. Empty: notification emails carry no Reply-To.
+CASE_REPLY_ADDRESS = env("CASE_REPLY_ADDRESS", default="")
+
 # Celery: configured from Django settings (namespace CELERY), JSON only, time limits set.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None

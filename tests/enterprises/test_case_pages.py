@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from enterprises import services
+from enterprises import interventions, services
 from enterprises.models import (
     Case,
     CaseAttachment,
@@ -361,6 +361,9 @@ def _busy_case(organisation, adviser, enterprise_user, size):
                                  comment=f"Attente {i}",
                                  next_follow_up=timezone.localdate())
         services.case_transition(actor=adviser, case_id=case.pk, to="in_progress")
+        interventions.intervention_add(actor=adviser, case=case, kind="phone",
+                                       day=timezone.localdate(), duration_minutes=20 + i,
+                                       summary=f"Appel {i}")
     return case
 
 
@@ -376,6 +379,9 @@ def test_the_case_page_runs_the_same_queries_for_1_and_12_of_everything(client, 
         with CaptureQueriesContext(connection) as captured:
             response = client.get(detail_url(case))
         assert response.status_code == 200
+        # The adviser's page lists the interventions and their timeline; the enterprise's none.
+        assert len(response.context.get("interventions") or []) == (
+            size if who == "adviser" else 0)
         return len(captured)
 
     assert queries(1) == queries(12)

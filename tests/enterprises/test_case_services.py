@@ -639,7 +639,8 @@ def test_time_to_first_contact_and_time_to_close_are_recorded(world, ent):
                              next_follow_up=timezone.localdate() + timedelta(days=5),
                              now=opened + timedelta(hours=26))
     services.case_transition(actor=u["adviser"], case_id=case.pk, to=S.CLOSED,
-                             outcome=Outcome.RESOLVED, now=opened + timedelta(days=9))
+                             outcome=Outcome.RESOLVED, now=opened + timedelta(days=9),
+                             comment="Résolu par téléphone.")  # its checklist is not ticked
     case.refresh_from_db()
     assert case.time_to_first_contact == timedelta(hours=26)
     assert case.time_to_close == timedelta(days=9)

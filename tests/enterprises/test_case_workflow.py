@@ -323,10 +323,19 @@ def test_the_enterprise_may_close_its_case_only_by_withdrawing_it(people, frm, o
 
 
 @pytest.mark.parametrize("outcome", Outcome.values)
-def test_an_adviser_may_close_with_any_outcome(people, outcome):
+def test_an_adviser_may_close_with_any_outcome_but_merged(people, outcome):
+    """« Merged » is the merge's own outcome (enterprises.merging): closing refuses it."""
     case = case_in(S.IN_PROGRESS, people)
-    services.case_transition(case_id=case.pk,
-                             **_valid(S.IN_PROGRESS, S.CLOSED, people, outcome=outcome))
+    call = lambda: services.case_transition(  # noqa: E731
+        case_id=case.pk, **_valid(S.IN_PROGRESS, S.CLOSED, people, outcome=outcome))
+    if outcome == Outcome.MERGED:
+        before = snapshot(case.pk)
+        with pytest.raises(TransitionRefused) as exc:
+            call()
+        assert exc.value.code == "outcome_merged"
+        assert snapshot(case.pk) == before
+        return
+    call()
     assert Case.objects.get(pk=case.pk).outcome == outcome
 
 

@@ -325,7 +325,7 @@ def test_the_export_holds_exactly_the_filtered_rows_with_formulas_neutralised(
     page_ids = [c.pk for c in client.get(LIST, params).context["page"]]
     assert [int(row[0]) for row in rows[1:]] == page_ids == [
         evil.pk, cases["E"].pk, cases["A"].pk, cases["G"].pk]  # not Shawinigan's C
-    assert len(rows[0]) == 19
+    assert len(rows[0]) == 20  # the priority before the subject
     assert a_subject_is_last(rows, cases)
     assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")"
     a = rows[3]

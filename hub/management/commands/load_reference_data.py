@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from enterprises.checklists import checklist_templates_load
 from programs.indicators import indicator_definitions_load
 from programs.services import programs_load
 from regions.services import DEFAULT_DATA_DIR, ReferenceDataError, reference_data_load
@@ -10,8 +11,8 @@ from regions.services import DEFAULT_DATA_DIR, ReferenceDataError, reference_dat
 class Command(BaseCommand):
     help = (
         "Load or refresh the regional network: 17 regions, 4 SITs, 25 offices, MRCs, the 1,285 "
-        "municipalities of the register, the offices' first territories, the funding programs "
-        "and the standard indicators. Idempotent."
+        "municipalities of the register, the offices' first territories, the funding programs, "
+        "the standard indicators and the accompaniment checklists. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -24,7 +25,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         report.created["Program"] = programs_load()
         report.created["IndicatorDefinition"] = indicator_definitions_load()
-        for model in ("Program", "IndicatorDefinition"):
+        report.created["ChecklistTemplate"] = checklist_templates_load()
+        for model in ("Program", "IndicatorDefinition", "ChecklistTemplate"):
             if not report.created[model]:
                 del report.created[model]
         if verbosity < 1:
