@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from itertools import product
 from pathlib import Path
 
-from auditlog.context import set_actor
+from auditlog.context import disable_auditlog, set_actor
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -251,11 +251,13 @@ def checklist_template_set_active(*, actor: User, template: ChecklistTemplate,
 
 def checklist_templates_load(*, path: Path = DEFAULT_CHECKLISTS_FILE) -> int:
     """Create the checklists of ``path`` whose (help kind, topic) pair has none yet, with their
-    steps; return how many. Those administrators edited are left as they are."""
+    steps; return how many. Those administrators edited are left as they are. Loading reference
+    data is nobody's action on personal information: it writes nothing to the audit trail (an
+    administrator's later edits do)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     existing = set(ChecklistTemplate.objects.values_list("help_kind", "topic"))
     created = 0
-    with transaction.atomic():
+    with transaction.atomic(), disable_auditlog():
         for entry in data["checklists"]:
             if (entry["help_kind"], entry["topic"]) in existing:
                 continue

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import STAFF_ROLES
 from portal.files import private_storage
 from portal.models import StoredDocument
-from portal.scoping import ScopedQuerySet
+from portal.scoping import ScopedQuerySet, StaffOnlyScopedQuerySet
 
 
 class LegalForm(models.TextChoices):
@@ -614,15 +614,11 @@ class InterventionKind(models.TextChoices):
     INFO_SESSION = "info_session", _("Information session")
 
 
-class InterventionQuerySet(ScopedQuerySet):
+class InterventionQuerySet(StaffOnlyScopedQuerySet):
+    """Interventions are the ministry's record of its work: staff only."""
+
     office_path = "case__office"
     organisation_path = "case__organisation"
-
-    def for_user(self, user):
-        """Interventions are the ministry's record of its work: staff only."""
-        if getattr(user, "role", None) not in STAFF_ROLES:
-            return self.none()
-        return super().for_user(user)
 
 
 class Intervention(models.Model):
@@ -715,15 +711,11 @@ class ChecklistStep(models.Model):
         return self.label_fr
 
 
-class CaseChecklistItemQuerySet(ScopedQuerySet):
+class CaseChecklistItemQuerySet(StaffOnlyScopedQuerySet):
+    """The checklist is the ministry's working tool: staff only."""
+
     office_path = "case__office"
     organisation_path = "case__organisation"
-
-    def for_user(self, user):
-        """The checklist is the ministry's working tool: staff only."""
-        if getattr(user, "role", None) not in STAFF_ROLES:
-            return self.none()
-        return super().for_user(user)
 
 
 class CaseChecklistItem(models.Model):

@@ -23,7 +23,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Role
+from accounts.models import STAFF_ROLES, Role
 
 
 def visible_offices(user):
@@ -72,6 +72,16 @@ class ScopedQuerySet(models.QuerySet):
 
     def _without_partner_drafts(self):
         return self.all() if self.partner_drafts is None else self.exclude(self.partner_drafts)
+
+
+class StaffOnlyScopedQuerySet(ScopedQuerySet):
+    """Rows only the ministry's staff read (review grids, interventions, checklists): the
+    scope above for staff, nothing for a partner user whatever its organisation."""
+
+    def for_user(self, user):
+        if getattr(user, "role", None) not in STAFF_ROLES:
+            return self.none()
+        return super().for_user(user)
 
 
 def assignable_staff(user):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import STAFF_ROLES
 from portal.files import private_storage  # noqa: F401 (named by migration 0001)
 from portal.models import StoredDocument
-from portal.scoping import ScopedQuerySet
+from portal.scoping import ScopedQuerySet, StaffOnlyScopedQuerySet
 
 ZERO = Decimal("0.00")
 
@@ -712,18 +712,13 @@ class IndicatorResult(models.Model):
 # --------------------------------------------------------------------------------------------
 
 
-class StaffOnlyQuerySet(ScopedQuerySet):
+class StaffOnlyQuerySet(StaffOnlyScopedQuerySet):
     """Rows about a plan that only the ministry's staff read (review grids): the plan's scope
     for staff, nothing for anyone else."""
 
     office_path = "plan__organisation__office"
     organisation_path = "plan__organisation"
     partner_drafts = private_drafts("plan__")
-
-    def for_user(self, user):
-        if getattr(user, "role", None) not in STAFF_ROLES:
-            return self.none()
-        return super().for_user(user)
 
 
 class CriterionKind(models.TextChoices):

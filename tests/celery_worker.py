@@ -34,6 +34,40 @@ def celery(*args) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "portal", *args]
 
 
+class Worker:
+    """A real Celery worker (one process, one task at a time) logging to ``log``; ``kill`` is
+    SIGKILL: the worker dies at whatever line it is on, as when a machine goes down."""
+
+    def __init__(self, env, log):
+        import subprocess
+
+        self.log = log
+        self.process = subprocess.Popen(
+            celery("worker", "--pool=solo", "--prefetch-multiplier=1", "--without-mingle",
+                   "--without-gossip", "--loglevel=INFO"),
+            env=env, cwd=settings.BASE_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def kill(self):
+        import signal
+
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def wait(condition, what, logs, timeout=90, every=0.05):
+    """Wait until ``condition()`` holds, else fail with the end of the workers' logs."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}\n"
+                         + "".join(log.read_text()[-3000:] for log in logs if log.exists()))
+
+
 class RedisServer:
     """A Redis server of the test's own on a free port, without persistence: ``stop`` and
     ``start`` again is a broker restart that loses every queued message."""

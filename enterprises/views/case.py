@@ -143,11 +143,10 @@ def _matching_enterprises(user, text):
     return enterprises
 
 
-def _pick_enterprise(request):
-    """Staff entering a request first find the enterprise, by name or NEQ, in their scope
-    (a plain GET form, refreshed live by htmx)."""
-    if not permissions.can_enter_requests(request.user):
-        raise PermissionDenied
+def enterprise_search(request):
+    """The staff's search of the enterprises of their scope, by name or NEQ (the ``q`` of
+    the query string): the form, the text searched, the first ``PICK_ROWS`` found and how many
+    there are in all. Entering a request and sorting an email both use it."""
     form = EnterpriseSearchForm(request.GET or None)
     text = form.cleaned_data["q"].strip() if form.is_valid() else ""
     rows, total = [], 0
@@ -156,6 +155,15 @@ def _pick_enterprise(request):
                  .select_related("enterprise", "municipality", "office")
                  .order_by("search_text", "pk"))
         rows, total = list(found[:PICK_ROWS]), found.count()
+    return form, text, rows, total
+
+
+def _pick_enterprise(request):
+    """Staff entering a request first find the enterprise, by name or NEQ, in their scope
+    (a plain GET form, refreshed live by htmx)."""
+    if not permissions.can_enter_requests(request.user):
+        raise PermissionDenied
+    form, text, rows, total = enterprise_search(request)
     return page_or_fragment(request, "enterprises/case_pick.html", "results", {
         "form": form, "text": text, "rows": rows, "total": total,
         "more": total > len(rows),

@@ -32,9 +32,8 @@ from partners.models import Organisation
 from portal.scoping import visible_offices
 
 from .. import mail_sorting, permissions
-from ..case_forms import EnterpriseSearchForm
 from ..models import Case
-from .case import PICK_ROWS, _matching_enterprises
+from .case import enterprise_search
 
 #: Messages on one page of the lists.
 PAGE_SIZE = 25
@@ -140,14 +139,8 @@ def mail_to_sort(request):
 def _enterprise_choices(request, message):
     """The enterprise search of the sorting form (the same scoped search as « Enter a
     request »), each enterprise with its open cases."""
-    form = EnterpriseSearchForm(request.GET or None)
-    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    rows, total = [], 0
-    if text:
-        found = (_matching_enterprises(request.user, text)
-                 .select_related("enterprise", "municipality", "office")
-                 .order_by("search_text", "pk"))
-        rows, total = list(found[:PICK_ROWS]), found.count()
+    form, text, rows, total = enterprise_search(request)
+    if rows:
         cases = (Case.objects.for_user(request.user).open()
                  .filter(organisation__in=[o.pk for o in rows])
                  .order_by("-opened_at", "-pk").only("pk", "subject", "status",

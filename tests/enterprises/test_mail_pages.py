@@ -3,6 +3,7 @@ all), one email's page and its sorting, the administrators' unprocessed mail and
 mailbox addresses, and the case page of a case made from email."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,7 +26,9 @@ MAILBOXES = reverse("enterprises:mail_mailboxes")
 
 
 @pytest.fixture(autouse=True)
-def _pages_in_english():
+def _pages_in_english(client):
+    """The pages (the person's language cookie) and the services' messages in English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

@@ -49,8 +49,8 @@ def open_case(people, **fields):
 
 
 def priority_note(priority):
-    """What the timeline says of the history row (the page's language in these tests)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """What the timeline says of the history row, in the pages' language here (English)."""
+    with translation.override("en"):
         return translation.gettext("Priority set to « %(priority)s ».") % {
             "priority": Priority(priority).label}
 

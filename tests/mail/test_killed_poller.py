@@ -8,10 +8,6 @@ there: after a message's row is committed but before it is flagged ``\\Seen`` on
 message, after the handler wrote the case or the note (the next run must write it again,
 once)."""
 
-import os
-import signal
-import subprocess
-import time
 
 import pytest
 from django.conf import settings
@@ -25,7 +21,7 @@ from enterprises.models import Case, CaseNote, CaseStatus
 from notifications import inbound
 from notifications.models import InboundMessage, InboundState
 from notifications.tasks import poll_mailbox
-from tests.celery_worker import celery, enqueue_to
+from tests.celery_worker import Worker, enqueue_to, wait
 from tests.factories.accounts import StaffFactory
 from tests.factories.antennes import office
 from tests.factories.enterprises import CaseFactory, EnterpriseFactory
@@ -36,30 +32,6 @@ pytestmark = pytest.mark.worker
 
 TR_MAILBOX = "trois-rivieres@portail.example"
 REQUESTS, REPLIES = 12, 6
-
-
-class Worker:
-    def __init__(self, env, log):
-        self.log = log
-        self.process = subprocess.Popen(
-            celery("worker", "--pool=solo", "--prefetch-multiplier=1", "--without-mingle",
-                   "--without-gossip", "--loglevel=INFO"),
-            env=env, cwd=settings.BASE_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-    def kill(self):
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def wait(condition, what, logs, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}\n"
-                         + "".join(log.read_text()[-3000:] for log in logs if log.exists()))
 
 
 def other_sessions_holding_locks() -> int:

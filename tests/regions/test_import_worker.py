@@ -3,14 +3,9 @@ the apply: nothing is written, the import does not stay « running » but become
 with a message, the administrator retries it and the retry writes every row exactly once.
 (Issue 13, item 2.)"""
 
-import os
-import signal
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -20,7 +15,7 @@ from django.utils import timezone, translation
 from regions import services
 from regions.models import CohortImport, CohortStatistic
 from regions.tasks import apply_cohort_import
-from tests.celery_worker import celery, enqueue_to
+from tests.celery_worker import Worker, enqueue_to, wait
 from tests.factories.accounts import StaffFactory
 
 pytestmark = pytest.mark.worker
@@ -36,30 +31,6 @@ def cohort_file():
             for year in range(2006, 2026) for category in CATEGORIES]
     assert len(rows) == ROWS
     return SimpleUploadedFile("cohortes.csv", "\n".join([HEADER, *rows, ""]).encode())
-
-
-class Worker:
-    def __init__(self, env, log):
-        self.log = log
-        self.process = subprocess.Popen(
-            celery("worker", "--pool=solo", "--prefetch-multiplier=1", "--without-mingle",
-                   "--without-gossip", "--loglevel=INFO"),
-            env=env, cwd=settings.BASE_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-    def kill(self):
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def wait(condition, what, logs, timeout=40):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n"
-                         + "".join(log.read_text()[-3000:] for log in logs if log.exists()))
 
 
 def state(pk):
