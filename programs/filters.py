@@ -47,7 +47,10 @@ class PlanFilter(django_filters.FilterSet):
         help_text=_("Accents and capitals are ignored in organisation names."),
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=QUEUE_STATUSES, widget=forms.CheckboxSelectMultiple,
+        label=_("Status"),
+        # A status is a column of the row itself: no join can repeat a row, so no DISTINCT
+        # (django-filter's default), which made PostgreSQL sort every wide row of the scope.
+        distinct=False, choices=QUEUE_STATUSES, widget=forms.CheckboxSelectMultiple,
     )
     program = _ProgramChoiceFilter(label=_("Program"), field_name="call__program",
                                    empty_label=_("All programs"))

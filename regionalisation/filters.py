@@ -46,7 +46,10 @@ class OpportunityFilter(django_filters.FilterSet):
                                   help_text=_("Accents and capitals are ignored for the "
                                               "employer's name."))
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=OpportunityStatus.choices,
+        label=_("Status"),
+        # A status is a column of the row itself: no join can repeat a row, so no DISTINCT
+        # (django-filter's default), which made PostgreSQL sort every wide row of the scope.
+        distinct=False, choices=OpportunityStatus.choices,
         widget=forms.CheckboxSelectMultiple)
     region = django_filters.ModelChoiceFilter(
         label=_("Region"), field_name="region", queryset=Region.objects.all(),
