@@ -215,12 +215,46 @@ class FollowUpForm(forms.Form):
                                                      "invalid": _("Give a valid date.")})
 
 
+#: How many partners a referral search shows (a word more narrows it to the one sought).
+REFERRAL_PARTNER_LIMIT = 20
+
+
+def referral_partners(user):
+    """The partner organisations ``user`` may refer an enterprise to: the non-profits and
+    municipal bodies of their scope. The search and the validation of a posted id both read
+    it, so an organisation outside the scope is refused like an unknown one."""
+    return (Organisation.objects.for_user(user)
+            .filter(kind__in=[Kind.NON_PROFIT, *MUNICIPAL_KINDS]).only("pk", "name"))
+
+
+def find_referral_partners(user, text: str) -> tuple[list, bool]:
+    """The partners of ``referral_partners(user)`` whose name or code holds every word of
+    ``text`` (accents and capitals ignored), at most ``REFERRAL_PARTNER_LIMIT`` by name, and
+    whether more matched."""
+    words = fold(text).split()
+    if not words:
+        return [], False
+    queryset = referral_partners(user)
+    for word in words:
+        queryset = queryset.filter(search_text__contains=word)
+    found = list(queryset.order_by("name", "pk")[:REFERRAL_PARTNER_LIMIT + 1])
+    return found[:REFERRAL_PARTNER_LIMIT], len(found) > REFERRAL_PARTNER_LIMIT
+
+
 class ReferralForm(forms.Form):
+    """A referral of the case's enterprise. The partner is never offered as one list of the
+    whole directory (thousands of organisations in a territory, a page that grows with it):
+    the page shows the results of a search (``find_referral_partners``) as radio buttons of
+    this field's name."""
+
     target = forms.ChoiceField(label=_("Referred to"), choices=ReferralTarget.choices,
                                widget=forms.RadioSelect, initial=ReferralTarget.EMPLOI_QUEBEC)
     organisation = forms.ModelChoiceField(
         label=_("Partner organisation"), queryset=Organisation.objects.none(), required=False,
-        empty_label="—", help_text=_("When you refer to a partner organisation."))
+        help_text=_("When you refer to a partner organisation: search it by name, then "
+                    "choose it."),
+        error_messages={"invalid_choice": _("Choose a partner organisation of your territory "
+                                            "among the search results.")})
     office = forms.ModelChoiceField(
         label=_("Office"), queryset=Office.objects.none(), required=False, empty_label="—",
         help_text=_("When you refer to another office of the ministry."))
@@ -231,10 +265,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = (
-            Organisation.objects.for_user(user)
-            .filter(kind__in=[Kind.NON_PROFIT, *MUNICIPAL_KINDS]).only("pk", "name")
-            .order_by("name"))
+        self.fields["organisation"].queryset = referral_partners(user)
         self.fields["office"].queryset = (Office.objects.filter(is_active=True)
                                           .only("pk", "city").order_by("city"))
 

@@ -10,12 +10,13 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import F, Q, Value, When
+from django.db.models import Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from antennes.models import Office, OfficeTerritory
 from portal.scoping import assignable_staff, visible_offices
 from portal.text import fold
+from portal.workspace import stable_order
 from regions.models import Region
 
 from .models import Case, CaseStatus, HelpKind, Priority, Sector, SizeBand, Topic
@@ -180,11 +181,4 @@ class CaseFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        # A stable order under every sort, so pages never repeat or skip a row.
-        # Blanks (no follow-up date, nobody assigned) come last in both directions, on
-        # PostgreSQL and SQLite alike.
-        queryset = super().qs
-        ordering = list(queryset.query.order_by) or [self.DEFAULT_ORDERING]
-        return queryset.order_by(*[
-            F(name[1:]).desc(nulls_last=True) if name.startswith("-")
-            else F(name).asc(nulls_last=True) for name in ordering], "-pk")
+        return stable_order(super().qs, self.DEFAULT_ORDERING)

@@ -329,6 +329,8 @@ class Case(models.Model):
             models.Index(fields=["status", "next_follow_up"]),
             models.Index(fields=["adviser", "status", "next_follow_up"]),
             models.Index(fields=["office", "status"]),
+            # The lists' default order (newest first), walked in order by the case list.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened_newest"),
         ]
 
     def __str__(self):

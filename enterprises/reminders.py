@@ -16,8 +16,12 @@ The day of each key:
 An administrator who changes N changes the key's day: a case (or waiting period) already
 reminded is then not reminded again (the sweep looks for an earlier reminder of the same
 episode before inserting).
+
+Each sweep reads what it needs per chunk (or once: the SIT managers, the escalation day of
+each follow-up date) and hands the chunk's reminders to ``reminders.send_many`` at once.
 """
 
+from collections import defaultdict
 from datetime import date, timedelta
 from functools import reduce
 from operator import or_
@@ -59,13 +63,11 @@ def sweep_follow_ups(day: date) -> int:
     sent = 0
     for rows in reminders.chunks(per_adviser, ("adviser_id", "due_today", "overdue"),
                                  key="adviser_id"):
-        users = User.objects.in_bulk([row[0] for row in rows])
-        for adviser_id, due_today, overdue in rows:
-            sent += reminders.send(recipient=users[adviser_id],
-                                   kind=ReminderKind.FOLLOW_UP_DIGEST, object_key="", day=day,
-                                   notification_kind="reminder_follow_ups",
-                                   params={"due_today": due_today, "overdue": overdue},
-                                   url=url)
+        sent += reminders.send_many(
+            kind=ReminderKind.FOLLOW_UP_DIGEST, notification_kind="reminder_follow_ups",
+            items=[reminders.Due(adviser_id, "", day,
+                                 {"due_today": due_today, "overdue": overdue}, url)
+                   for adviser_id, due_today, overdue in rows])
     return sent
 
 
@@ -83,12 +85,15 @@ def _latest_follow_up_escalated_by(day: date, business_days: int) -> date:
     return follow_up
 
 
-def _sit_managers(sit_id, cache):
-    if sit_id not in cache:
-        cache[sit_id] = list(User.objects.filter(
-            role=Role.SIT_MANAGER, is_active=True, assignments__office__sit_id=sit_id)
-            .distinct().order_by("pk"))
-    return cache[sit_id]
+def _sit_managers() -> dict[int, list[int]]:
+    """SIT id -> the ids of its active managers (those assigned to one of its offices)."""
+    managers = defaultdict(set)
+    for sit_id, user_id in User.objects.filter(
+            role=Role.SIT_MANAGER, is_active=True,
+            assignments__office__sit_id__isnull=False).values_list(
+                "assignments__office__sit_id", "pk"):
+        managers[sit_id].add(user_id)
+    return {sit_id: sorted(user_ids) for sit_id, user_ids in managers.items()}
 
 
 def escalation_delays(current: ReminderSettings) -> dict[str, int]:
@@ -101,12 +106,9 @@ def escalation_delays(current: ReminderSettings) -> dict[str, int]:
             Priority.URGENT: urgent}
 
 
-@reminders.sweep("escalations", order=20)
-def sweep_escalations(day: date) -> int:
-    """An open case overdue by more than N business days (``ReminderSettings``; N depends on
-    the case's priority, ``escalation_delays``) is escalated to the SIT managers of its
-    office's SIT, once per follow-up date."""
-    delays = escalation_delays(ReminderSettings.current())
+def cases_to_escalate(day: date, delays: dict[str, int]):
+    """The open cases late enough on ``day`` to escalate (or escalated already), given the
+    delay of each priority (``escalation_delays``)."""
     # One condition per delay: the cases of those priorities late enough by that delay.
     by_delay = {}
     for priority, n in delays.items():
@@ -114,27 +116,37 @@ def sweep_escalations(day: date) -> int:
     late = [Q(priority__in=priorities,
               next_follow_up__lte=_latest_follow_up_escalated_by(day, n))
             for n, priorities in by_delay.items()]
-    cases = Case.objects.open().filter(reduce(or_, late))
-    managers, days = {}, {}
+    return Case.objects.open().filter(reduce(or_, late))
+
+
+@reminders.sweep("escalations", order=20)
+def sweep_escalations(day: date) -> int:
+    """An open case overdue by more than N business days (``ReminderSettings``; N depends on
+    the case's priority, ``escalation_delays``) is escalated to the SIT managers of its
+    office's SIT, once per follow-up date."""
+    delays = escalation_delays(ReminderSettings.current())
+    cases = cases_to_escalate(day, delays)
+    managers, days = _sit_managers(), {}
+    case_url = reminders.url_maker("enterprises:case_detail")
     sent = 0
     for rows in reminders.chunks(cases, ("pk", "next_follow_up", "office__sit_id",
                                          "organisation__name", "priority")):
         before = reminders.sent_before(ReminderKind.ESCALATION,
                                        (f"case:{row[0]}" for row in rows))
+        due = []
         for pk, follow_up, sit_id, organisation, priority in rows:
             n = delays.get(priority, delays[Priority.NORMAL])
             if (follow_up, n) not in days:
                 days[follow_up, n] = escalation_day(follow_up, n)
             key = f"case:{pk}"
-            for manager in _sit_managers(sit_id, managers):
-                if any(d > follow_up for d in before.get((manager.pk, key), ())):
+            params = {"case": pk, "organisation": organisation, "due": follow_up.isoformat()}
+            url = case_url(pk)
+            for manager_id in managers.get(sit_id, ()):
+                if any(d > follow_up for d in before.get((manager_id, key), ())):
                     continue  # escalated already for this follow-up date (under another N)
-                sent += reminders.send(
-                    recipient=manager, kind=ReminderKind.ESCALATION, object_key=key,
-                    day=days[follow_up, n], notification_kind="reminder_escalation",
-                    params={"case": pk, "organisation": organisation,
-                            "due": follow_up.isoformat()},
-                    url=reverse("enterprises:case_detail", args=[pk]))
+                due.append(reminders.Due(manager_id, key, days[follow_up, n], params, url))
+        sent += reminders.send_many(kind=ReminderKind.ESCALATION,
+                                    notification_kind="reminder_escalation", items=due)
     return sent
 
 
@@ -145,21 +157,22 @@ def sweep_waiting_enterprises(day: date) -> int:
     n = ReminderSettings.current().enterprise_waiting_days
     cases = Case.objects.filter(status=CaseStatus.WAITING,
                                 waiting_since__lte=day - timedelta(days=n))
+    case_url = reminders.url_maker("enterprises:case_detail")
     sent = 0
     for rows in reminders.chunks(cases, ("pk", "waiting_since", "organisation_id",
                                          "organisation__name")):
         before = reminders.sent_before(ReminderKind.ENTERPRISE_WAITING,
                                        (f"case:{row[0]}" for row in rows))
-        users = reminders.organisation_users(row[2] for row in rows)
+        users = reminders.organisation_user_ids(row[2] for row in rows)
+        due = []
         for pk, since, organisation_id, organisation in rows:
             key = f"case:{pk}"
-            for user in users[organisation_id]:
-                if any(d > since for d in before.get((user.pk, key), ())):
+            params = {"case": pk, "organisation": organisation, "since": since.isoformat()}
+            url = case_url(pk) + "#notes"
+            for user_id in users[organisation_id]:
+                if any(d > since for d in before.get((user_id, key), ())):
                     continue
-                sent += reminders.send(
-                    recipient=user, kind=ReminderKind.ENTERPRISE_WAITING, object_key=key,
-                    day=since + timedelta(days=n), notification_kind="reminder_waiting",
-                    params={"case": pk, "organisation": organisation,
-                            "since": since.isoformat()},
-                    url=reverse("enterprises:case_detail", args=[pk]) + "#notes")
+                due.append(reminders.Due(user_id, key, since + timedelta(days=n), params, url))
+        sent += reminders.send_many(kind=ReminderKind.ENTERPRISE_WAITING,
+                                    notification_kind="reminder_waiting", items=due)
     return sent

@@ -37,6 +37,8 @@ urlpatterns = [
     path("dossiers/<int:pk>/notes/", case.note_add, name="note_add"),
     path("dossiers/<int:pk>/suivi/", case.case_follow_up, name="case_follow_up"),
     path("dossiers/<int:pk>/aiguillages/", case.referral_add, name="referral_add"),
+    path("dossiers/<int:pk>/aiguillages/partenaires/", case.referral_partner_search,
+         name="referral_partner_search"),
     path("dossiers/<int:pk>/aiguillages/<int:referral_pk>/", case.referral_outcome,
          name="referral_outcome"),
     path("dossiers/<int:pk>/pieces/", case.case_attachment_upload,

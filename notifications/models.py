@@ -193,7 +193,7 @@ class ReminderSettings(models.Model):
 class Reminder(models.Model):
     """A reminder sent, under its natural key (recipient, kind, object, day): a sweep inserts
     it and sends it only if the insert happened, so running a sweep twice, or two at once,
-    sends each reminder once (``notifications.reminders.send``).
+    sends each reminder once (``notifications.reminders.send_many``).
 
     ``kind`` is declared, with its label, by the domain app whose sweep sends it
     (``reminders.kinds(...)`` in ``<app>/reminders.py``); this model lists none of them."""

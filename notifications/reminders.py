@@ -19,17 +19,25 @@ is read, so this module never imports a domain app; the daily task
 what they return (an ``int`` counted under the sweep's name, or a dict of counts).
 
 Every reminder has a natural key (recipient, kind, object, day) under a unique constraint
-(``notifications.models.Reminder``). ``send`` inserts the row inside a savepoint and notifies
-(the in-portal notification, whose email goes out after commit) only if the insert happened: an
-``IntegrityError`` means another run already sent it. So a sweep run twice, or two sweeps at
-once on two workers, send each reminder once.
+(``notifications.models.Reminder``). A sweep hands ``send_many`` the reminders of a chunk that
+are due; it inserts them in one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (per thousand
+rows: ``notifications.services.insert_new``), which returns exactly the rows inserted now, and
+notifies the recipients of those rows only, in bulk (``notifications.services.notify_many``:
+the in-portal notification, keyed ``reminder:<id>``, whose email is owed in its row and
+enqueued after commit). A row already there was sent by an earlier run, or by a run at the
+same time (PostgreSQL makes the second insert wait for the first transaction, then skip the
+row). So a sweep run twice, or two sweeps at once on two workers, send each reminder once;
+and a chunk costs a handful of statements whatever the number of its reminders.
 
-Sweeps walk ids in chunks (``chunks``: ``CHUNK`` rows, one transaction each), so memory stays
-flat whatever the number of objects, and a worker killed in the middle loses only its current
-chunk, which the next run sends (the chunks before were committed, with their emails enqueued).
-The chunk size and a pause after each chunk can be set for one run (``walking``, or the task's
-``chunk`` and ``pause`` arguments): tests of the real worker make sweeps small and slow to
-kill a worker in the middle of one.
+Sweeps walk ids in chunks (``chunks``: ``CHUNK`` rows, one transaction each, the reminders and
+their notifications included), so memory stays flat whatever the number of objects, and a
+worker killed in the middle loses only its current chunk, which the next run sends (the chunks
+before were committed, with their emails owed). The chunk size and a pause after each chunk
+can be set for one run (``walking``, or the task's ``chunk`` and ``pause`` arguments): tests of
+the real worker make sweeps small and slow to kill a worker in the middle of one.
+
+What a sweep needs per row is read per chunk (``sent_before``, ``organisation_user_ids``) or
+once per run (``url_maker``: a link for every row at the cost of one ``reverse``).
 """
 
 import time
@@ -39,17 +47,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from accounts.models import User
 
 from .models import Reminder
-from .services import notify
+from .services import Notice, insert_new, notify_many
 
 MONTREAL = ZoneInfo("America/Montreal")
 #: Rows walked per query and per transaction.
@@ -197,21 +207,38 @@ def chunks(queryset, fields: Iterable[str], *, key: str = "pk") -> Iterator[list
             time.sleep(pause)
 
 
-def send(*, recipient: User, kind: str, object_key: str, day: date, notification_kind: str,
-         params: dict, url: str) -> bool:
-    """Insert the reminder (recipient, kind, object_key, day); notify only if this call
-    inserted it. ``kind`` must have been declared (``kinds``)."""
+class Due(NamedTuple):
+    """A reminder a sweep found due: its recipient, the object and day of its key, and the
+    params and link of its notification."""
+
+    recipient_id: int
+    object_key: str
+    day: date
+    params: dict
+    url: str
+
+
+def send_many(*, kind: str, notification_kind: str, items: Iterable[Due]) -> int:
+    """Insert the reminders (recipient, ``kind``, object key, day) of ``items`` and notify
+    (``notification_kind``) the recipients of exactly those this call inserted, an inactive
+    recipient excepted; return how many it inserted. One ``INSERT`` for the reminders and one
+    for their notifications, in one transaction (the chunk's): a reminder is never recorded
+    without its notification. ``kind`` must have been declared (``kinds``)."""
     if not registry.is_kind(kind):
         raise ValueError(f"Unknown reminder kind {kind!r}: declare it with reminders.kinds().")
-    try:
-        with transaction.atomic():
-            reminder = Reminder.objects.create(recipient=recipient, kind=kind,
-                                               object_key=object_key, day=day)
-    except IntegrityError:
-        return False  # already sent, by an earlier run or by a run at the same time
-    notify(recipients=[recipient], key=f"reminder:{reminder.pk}", kind=notification_kind,
-           params=params, url=url)
-    return True
+    due = {(item.recipient_id, item.object_key, item.day): item for item in items}
+    with transaction.atomic(savepoint=False):
+        inserted = insert_new(
+            Reminder,
+            [{"recipient_id": recipient_id, "object_key": object_key, "day": day}
+             for recipient_id, object_key, day in due],
+            unique=("recipient_id", "kind", "object_key", "day"), shared={"kind": kind},
+            returning=("id", "recipient_id", "object_key", "day"))
+        notify_many(Notice(recipient_id, f"reminder:{pk}", notification_kind,
+                           due[recipient_id, object_key, day].params,
+                           due[recipient_id, object_key, day].url)
+                    for pk, recipient_id, object_key, day in inserted)
+    return len(inserted)
 
 
 def sent_before(kind: str, object_keys: Iterable[str]) -> dict[tuple[int, str], list[date]]:
@@ -225,10 +252,33 @@ def sent_before(kind: str, object_keys: Iterable[str]) -> dict[tuple[int, str], 
     return sent
 
 
-def organisation_users(organisation_ids: Iterable[int]) -> dict[int, list[User]]:
-    """Organisation id -> its active users, for reminders addressed to an organisation."""
+def organisation_user_ids(organisation_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Organisation id -> the ids of its active users, for reminders addressed to an
+    organisation."""
     users = defaultdict(list)
-    for user in User.objects.filter(membership__organisation_id__in=set(organisation_ids),
-                                    is_active=True).select_related("membership").order_by("pk"):
-        users[user.membership.organisation_id].append(user)
+    for organisation_id, user_id in (
+            User.objects.filter(membership__organisation_id__in=set(organisation_ids),
+                                is_active=True)
+            .order_by("pk").values_list("membership__organisation_id", "pk")):
+        users[organisation_id].append(user_id)
     return users
+
+
+#: Numbers reversed in the place of a route's arguments by ``url_maker`` (no route of the
+#: portal contains them otherwise).
+_URL_MARKERS = (7_391_046_825, 7_391_046_826, 7_391_046_827)
+
+
+def url_maker(viewname: str, arity: int = 1) -> Callable[..., str]:
+    """A function of ``arity`` integers that returns ``reverse(viewname, args=[...])``, at the
+    cost of one ``reverse`` for every row of a sweep: the route is reversed once with marker
+    numbers for its arguments, which become the fields of a format string. For routes whose
+    arguments are integers (``<int:pk>``), which reverse to their digits."""
+    markers = [str(marker) for marker in _URL_MARKERS[:arity]]
+    template = reverse(viewname, args=markers).replace("{", "{{").replace("}", "}}")
+    for position, marker in enumerate(markers):
+        if template.count(marker) != 1:
+            raise ImproperlyConfigured(f"The route {viewname!r} does not reverse its "
+                                       f"argument {position} to its digits.")
+        template = template.replace(marker, f"{{{position}}}")
+    return template.format

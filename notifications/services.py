@@ -4,16 +4,21 @@ The notification row is the email's outbox (``Notification.email_state``): the e
 from the transaction that inserts the notification, and stays owed until a sender, holding the
 row's lock, sends it and marks it sent in the same transaction. The task enqueued after commit
 is only the fast path: if it is lost (worker killed, broker restarted, broker unreachable at
-commit), ``owed_emails_send`` (a periodic job, portal/celery.py) sends what is still owed."""
+commit), ``owed_emails_send`` (a periodic job, portal/celery.py) sends what is still owed.
+
+Notifications are inserted in bulk (``notify_many``: one ``INSERT … ON CONFLICT DO NOTHING
+RETURNING`` for many (recipient, key) pairs, ``insert_new``), so a sweep that notifies thousands
+of people pays a few statements per chunk, not a savepoint and an insert per person; ``notify``
+is its form for one key."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from functools import partial
 from smtplib import SMTPException
+from typing import NamedTuple
 
 from django.core.mail import EmailMultiAlternatives, send_mail
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -37,36 +42,167 @@ OWED_EMAIL_CHUNK = 200
 EMAIL_ERRORS = (SMTPException, OSError)
 
 
-def _owes_email_now(recipient: User, kind: str) -> bool:
-    preference = NotificationPreference.for_user(recipient)
+#: Rows per ``INSERT`` of ``insert_new`` (fewer where the database allows fewer parameters).
+INSERT_BATCH = 1000
+
+
+def insert_new(model: type[models.Model], rows: Sequence[dict], *, unique: Sequence[str],
+               returning: Sequence[str], shared: dict | None = None) -> list[tuple]:
+    """Insert ``rows`` (dicts of field names or attnames to values, all with the same keys;
+    ``shared`` gives the values every row has, prepared once; the other fields take their
+    defaults) with ``INSERT … ON CONFLICT (unique) DO NOTHING RETURNING returning``, and return
+    the ``returning`` values of the rows inserted now. ``unique`` names, as ``rows`` and
+    ``shared`` do, the fields of a unique constraint of ``model``: a row whose values there are
+    already taken, by an earlier call or by a transaction committed meanwhile, is left out.
+    PostgreSQL and SQLite (3.35 and later) both support the statement (the rows as arrays on
+    PostgreSQL, as a VALUES list on SQLite).
+
+    The rows are inserted in the order of their ``unique`` values, so two transactions
+    inserting the same rows at once wait on each other row by row instead of deadlocking; and
+    in one transaction (joining the caller's), in statements of ``INSERT_BATCH`` rows at most.
+    This is ``bulk_create(ignore_conflicts=True)`` that also says which rows it inserted."""
+    if not rows:
+        return []
+    meta = model._meta
+    names = list(rows[0])
+    given = [meta.get_field(name) for name in names]
+    fixed = {meta.get_field(name): value for name, value in (shared or {}).items()}
+    fixed.update({field: field.get_default() for field in meta.concrete_fields
+                  if not field.primary_key and field not in given and field not in fixed})
+    defaulted = list(fixed)
+    constants = [field.get_db_prep_save(value, connection) for field, value in fixed.items()]
+    returned = [meta.get_field(name) for name in returning]
+    quote = connection.ops.quote_name
+
+    def column_list(fields):
+        return ", ".join(quote(field.column) for field in fields)
+
+    # Identifiers come from the model's _meta, values are parameters.
+    head = f"INSERT INTO {quote(meta.db_table)} ({column_list(given + defaulted)}) "
+    tail = (f" ON CONFLICT ({column_list(meta.get_field(name) for name in unique)}) DO NOTHING"
+            f" RETURNING {column_list(returned)}")
+    if connection.vendor == "postgresql":
+        # One array per column (unnest): as many parameters as columns however many rows.
+        # psycopg parses the placeholders of a statement on each call (it caches short
+        # statements only), which for thousands of them costs more than the insert itself.
+        aliases = ", ".join(f"c{i}" for i in range(len(given)))
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in given)
+        selected = ", ".join([aliases, *(f"%s::{field.db_type(connection)}"
+                                         for field in defaulted)])
+        source = f"SELECT {selected} FROM unnest({arrays}) AS r({aliases})"  # noqa: S608
+
+        def statement(batch):
+            return source, [*constants, *([field.get_db_prep_save(row[name], connection)
+                                           for row in batch]
+                                          for field, name in zip(given, names, strict=True))]
+    else:
+        row_sql = "(" + ", ".join(["%s"] * (len(given) + len(defaulted))) + ")"
+
+        def statement(batch):
+            params = []
+            for row in batch:
+                params.extend(field.get_db_prep_save(row[name], connection)
+                              for field, name in zip(given, names, strict=True))
+                params.extend(constants)
+            return "VALUES " + ", ".join([row_sql] * len(batch)), params
+
+    varying = [name for name in unique if name in names]
+    rows = sorted(rows, key=lambda row: tuple(row[name] for name in varying))
+    size = max(1, min(INSERT_BATCH, connection.ops.bulk_batch_size(given + defaulted, rows)))
+    inserted = []
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            source_sql, params = statement(rows[start:start + size])
+            cursor.execute(head + source_sql + tail, params)  # noqa: S608 (see above)
+            inserted.extend(
+                tuple(field.to_python(value)
+                      for field, value in zip(returned, row, strict=True))
+                for row in cursor.fetchall())
+    return inserted
+
+
+def _owes_email_now(preference: NotificationPreference, kind: str) -> bool:
     return preference.email_mode == EmailMode.IMMEDIATE and preference.emails(kind)
 
 
-def _enqueue_email(notification_id: int) -> None:
-    tasks.send_notification_email.delay(notification_id)
+def _enqueue_emails(notification_ids: list[int]) -> None:
+    """Enqueue the email task of each notification. Called after commit (``robust``): a
+    broker that refuses one ends the loop with the error logged, and the periodic
+    ``owed_emails_send`` sends what was not enqueued, since each email is owed in its row."""
+    for notification_id in notification_ids:
+        tasks.send_notification_email.delay(notification_id)
+
+
+class Notice(NamedTuple):
+    """One notification to insert with ``notify_many``."""
+
+    recipient_id: int
+    key: str
+    kind: str
+    params: dict
+    url: str = ""
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Notification]:
+    """Insert the notification of each notice whose recipient is active and has none for its
+    key yet, in one statement per ``INSERT_BATCH`` (``insert_new`` on the unique (recipient,
+    key)); return those inserted now. So calling twice, or two callers at once, notify once.
+
+    Each inserted notification's email is owed in the same transaction (unless a daily digest
+    carries it or the person wants none: their preferences are read in one query for all the
+    recipients) and its task is enqueued after commit, by one callback for all of them. A
+    broker that refuses the task does not undo nor fail the caller's work: it is logged, and
+    the periodic ``owed_emails_send`` sends the email."""
+    first = {}
+    for notice in notices:  # a pair given twice is one notification
+        first.setdefault((notice.recipient_id, notice.key), notice)
+    active = set(User.objects.filter(pk__in={recipient for recipient, _key in first},
+                                     is_active=True).values_list("pk", flat=True))
+    preferences = {preference.user_id: preference for preference
+                   in NotificationPreference.objects.filter(user_id__in=active)}
+    default = NotificationPreference()
+    states = {}  # (recipient id, kind) -> email state: a sweep notifies a few people often
+    rows = {}
+    for (recipient_id, key), notice in first.items():
+        if recipient_id in active:
+            if (recipient_id, notice.kind) not in states:
+                owed = _owes_email_now(preferences.get(recipient_id, default), notice.kind)
+                states[recipient_id, notice.kind] = (EmailState.OWED if owed
+                                                     else EmailState.NOT_OWED)
+            rows[recipient_id, key] = {
+                "recipient_id": recipient_id, "key": key, "kind": notice.kind,
+                "params": notice.params, "url": notice.url,
+                "email_state": states[recipient_id, notice.kind]}
+    now = timezone.now()
+    created = []
+    with transaction.atomic(savepoint=False):
+        for pk, recipient_id, key in insert_new(Notification, list(rows.values()),
+                                                unique=("recipient_id", "key"),
+                                                returning=("id", "recipient_id", "key"),
+                                                shared={"created_at": now}):
+            notification = Notification(pk=pk, created_at=now, **rows[recipient_id, key])
+            notification._state.adding = False
+            notification._state.db = connection.alias
+            created.append(notification)
+        owed = [n.pk for n in created if n.email_state == EmailState.OWED]
+        if owed:
+            # A function, not a partial: a robust hook that fails is logged by its
+            # __qualname__, which a partial lacks (Django then raises AttributeError instead).
+            def enqueue_owed_emails():
+                _enqueue_emails(owed)
+
+            transaction.on_commit(enqueue_owed_emails, robust=True)
+    return created
 
 
 def notify(*, recipients: Iterable[User], key: str, kind: str, params: dict,
            url: str = "") -> list[Notification]:
-    """Insert one notification per recipient for ``key``; return those inserted now. A
-    recipient already notified for ``key`` is skipped, so calling twice notifies once. Each
-    inserted notification's email is owed in the same transaction (unless a daily digest
-    carries it or the person wants none) and sent by a task after commit. A broker that
-    refuses the task does not undo nor fail the caller's work: it is logged, and the periodic
-    ``owed_emails_send`` sends the email."""
-    created = []
-    for recipient in {r.pk: r for r in recipients if r.is_active}.values():
-        owed = _owes_email_now(recipient, kind)
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=recipient, key=key, kind=kind, params=params, url=url,
-                    email_state=EmailState.OWED if owed else EmailState.NOT_OWED)
-        except IntegrityError:
-            continue  # already notified: the unique (recipient, key) says so
-        created.append(notification)
-        if owed:
-            transaction.on_commit(partial(_enqueue_email, notification.pk), robust=True)
+    """Notify each of ``recipients`` of ``key`` (``notify_many``): those inserted now, with
+    their recipient. A recipient already notified for ``key``, or inactive, is skipped."""
+    people = {recipient.pk: recipient for recipient in recipients}
+    created = notify_many(Notice(pk, key, kind, params, url) for pk in people)
+    for notification in created:
+        notification.recipient = people[notification.recipient_id]
     return created
 
 
@@ -88,7 +224,8 @@ def notification_email_send(*, notification_id: int) -> bool:
                         .filter(pk=notification_id, email_state=EmailState.OWED).first())
         if notification is None:
             return False  # sent, not owed, given up, or being sent by another sender
-        if not _owes_email_now(notification.recipient, notification.kind):
+        if not _owes_email_now(NotificationPreference.for_user(notification.recipient),
+                               notification.kind):
             # The person chose a digest (which will carry it) or no email since the insert.
             notification.email_state = EmailState.NOT_OWED
             notification.save(update_fields=["email_state"])

@@ -1,6 +1,7 @@
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.http import HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -29,6 +30,31 @@ class FrenchFirstLocaleMiddleware:
         if "Cookie" not in patch:
             response["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
         return response
+
+
+#: What is worth compressing: the portal's pages, fragments, CSV exports and JSON. Documents
+#: (PDF, office files, images) are compressed formats already: gzip would spend a worker's time
+#: for nothing and turn their known length into a stream.
+COMPRESSIBLE_TYPES = ("text/", "application/json", "application/javascript", "image/svg+xml",
+                      "application/xml")
+
+
+class CompressedPagesMiddleware(GZipMiddleware):
+    """Pages sent gzip-compressed to a browser that accepts it (a case list is about a tenth
+    of its size on the wire), whatever proxy stands in front.
+
+    Django's GZipMiddleware, which answers BREACH (guessing a secret of the page from the
+    compressed length of pages that echo the attacker's text) by padding each response's gzip
+    header with 0 to 100 random bytes; with the CSRF token masked anew on every response
+    (Django's own) no secret of a page stays the same from one response to the next. Only
+    text is compressed (``COMPRESSIBLE_TYPES``). Static files never reach it: WhiteNoise,
+    before it, serves them precompressed (production settings)."""
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "")
+        if not content_type.startswith(COMPRESSIBLE_TYPES):
+            return response
+        return super().process_response(request, response)
 
 
 class TrustedAuditlogMiddleware(AuditlogMiddleware):

@@ -24,12 +24,42 @@ def safe_next(request, default: str) -> str:
     return default
 
 
+class KeysFirst:
+    """A list's queryset as the paginator sees it: a page is found by its primary keys alone,
+    then its rows are read by key.
+
+    A file list joins five or six tables for its columns (``select_related``) and sorts
+    tens of thousands of rows of the user's scope. Asked for rows 26 to 50 in one query,
+    PostgreSQL may join every row of the scope before sorting them; asked for the keys, it sorts
+    narrow rows with only the joins the order needs, and the 25 wide rows are then read through
+    the primary key. Two short queries instead of one long one, at any size."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+
+    def count(self):
+        return self.queryset.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice):
+            return self.queryset[window]
+        keys = list(self.queryset.values_list("pk", flat=True)[window])
+        rows = {row.pk: row for row in self.queryset.order_by().filter(pk__in=keys)}
+        return [rows[key] for key in keys if key in rows]
+
+
 def paginate(request, queryset, per_page: int):
-    """The requested page of ``queryset`` and the query string without its page number (for
-    the pagination, sort and export links, which keep the filters)."""
+    """The requested page of ``queryset`` (read keys first, :class:`KeysFirst`) and the query
+    string without its page number (for the pagination, sort and export links, which keep the
+    filters)."""
     from django.core.paginator import Paginator
 
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    rows = queryset if queryset.query.distinct else KeysFirst(queryset)
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

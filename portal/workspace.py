@@ -29,7 +29,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -39,6 +40,43 @@ from django.utils.translation import gettext as _
 from portal.exports import export_response
 from portal.pages import page_or_fragment, paginate, safe_next
 from portal.scoping import assignable_staff
+
+
+def stable_order(queryset, default: str):
+    """``queryset`` in the order its filter set chose (``default`` when none), then by
+    descending primary key: every list's one order, so pages never repeat or skip a row.
+
+    Blanks (no follow-up date, nobody assigned) come last in both directions, on PostgreSQL and
+    SQLite alike; only a column that can be blank says so (``NULLS LAST``), because PostgreSQL
+    walks an index in the list's order only when the order matches the index's: a descending
+    sort on a column that is never blank stays a plain ``DESC`` and uses the index on it."""
+    ordering = list(queryset.query.order_by) or [default]
+    terms = []
+    for name in ordering:
+        descending = name.startswith("-")
+        path = name.lstrip("-")
+        expression = F(path)
+        if not _may_be_null(queryset, path):
+            terms.append(expression.desc() if descending else expression.asc())
+        else:
+            terms.append(expression.desc(nulls_last=True) if descending
+                         else expression.asc(nulls_last=True))
+    return queryset.order_by(*terms, "-pk")
+
+
+def _may_be_null(queryset, path: str) -> bool:
+    """Whether the lookup ``path`` (``"adviser__last_name"``) can be blank on a row of
+    ``queryset``: some field on the way is nullable. An annotation may be."""
+    model = queryset.model
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if field.null or not field.concrete:
+            return True
+        model = field.related_model or model
+    return False
 
 
 class Column(NamedTuple):
@@ -96,6 +134,9 @@ class Workspace:
     #: The POST field carrying the ids of the ticked rows ("plan", "case").
     selection_field: str = ""
     assign_texts: AssignTexts | None = None
+    #: The filter offering the same people as the bulk-assignment form ("adviser"), whose
+    #: options are then read once for both; "" when the list has none.
+    adviser_filter: str = ""
 
     def __init__(self, request):
         self.request = request
@@ -182,13 +223,20 @@ class Workspace:
         self.require_view()
         page, query = paginate(self.request, self.filterset.qs, self.page_size())
         self.prepare_rows(page.object_list)
+        advisers = list(assignable_staff(self.user)) if self.can_assign else []
+        if advisers and self.adviser_filter:
+            # The options shown (the field still validates a choice against its queryset).
+            field = self.filterset.form.fields[self.adviser_filter]
+            field.widget.choices = [("", field.empty_label),
+                                    *((person.pk, field.label_from_instance(person))
+                                      for person in advisers)]
         context = {
             "workspace": self,
             "filter": self.filterset,
             "page": page,
             "query": query,
             "can_assign": self.can_assign,
-            "advisers": assignable_staff(self.user) if self.can_assign else [],
+            "advisers": advisers,
             "here": self.request.get_full_path(),
             "column_count": len(self.columns) + (1 if self.can_assign else 0),
             **self._sorting(),

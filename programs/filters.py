@@ -11,6 +11,7 @@ from antennes.models import Office, OfficeTerritory
 from partners.models import Kind
 from portal.scoping import visible_offices
 from portal.text import fold
+from portal.workspace import stable_order
 from regions.models import Region
 
 from .models import ActionPlan, Axis, Call, Program, Status, fiscal_year_label
@@ -142,10 +143,7 @@ class PlanFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        # A stable order under every sort, so pages never repeat or skip a row.
-        queryset = super().qs
-        ordering = list(queryset.query.order_by) or [self.DEFAULT_ORDERING]
-        return queryset.order_by(*ordering, "-pk")
+        return stable_order(super().qs, self.DEFAULT_ORDERING)
 
 
 class TotalsFilter(django_filters.FilterSet):

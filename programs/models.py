@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -316,6 +316,13 @@ class ActionPlan(models.Model):
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["organisation", "-updated_at"]),
+            # The queue's default order (latest submitted first, blanks last), walked in order.
+            models.Index(F("submitted_at").desc(nulls_last=True), F("id").desc(),
+                         name="plan_submitted_newest"),
+            # Every column the ministry's scope reads (``partner_drafts``) and the status: the
+            # queue's count and its counts by status are read from the index alone.
+            models.Index(fields=["status", "submitted_at", "help_requested_at"],
+                         name="plan_status_scope"),
         ]
 
     def __str__(self):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +16,7 @@ from enterprises.models import FrenchLevel, Sector
 from partners.models import Organisation
 from portal.scoping import visible_offices
 from portal.text import fold
+from portal.workspace import stable_order
 from regions.models import Region
 
 from .models import (
@@ -106,12 +107,7 @@ class OpportunityFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        # A stable order under every sort, so pages never repeat or skip a row.
-        queryset = super().qs
-        ordering = list(queryset.query.order_by) or ["-created_at"]
-        return queryset.order_by(*[
-            F(name[1:]).desc() if name.startswith("-") else F(name).asc()
-            for name in ordering], "-pk")
+        return stable_order(super().qs, "-created_at")
 
 
 # --- The board (views/board.py) ----------------------------------------------------------------

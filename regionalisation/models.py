@@ -201,6 +201,8 @@ class Opportunity(models.Model):
         indexes = [
             models.Index(fields=["status", "expires_on"]),
             models.Index(fields=["region", "status"]),
+            # The list's default order (latest first), walked in order.
+            models.Index(fields=["-created_at", "-id"], name="opportunity_created_newest"),
         ]
 
     def __str__(self):

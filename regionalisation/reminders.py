@@ -11,12 +11,13 @@ happened), in this order:
   twice, and an employer who extends the posting is reminded again before the new date;
 - an activity whose settlement outcomes 6 (or 12) months after it are missing reminds the
   organisation's users once: the key's day is the date the outcomes became due.
+
+The reminders of a chunk go to ``reminders.send_many`` at once.
 """
 
 from datetime import date, timedelta
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications import reminders
@@ -52,34 +53,37 @@ def sweep_expiring_opportunities(day: date) -> int:
     opportunities = Opportunity.objects.filter(
         status=OpportunityStatus.PUBLISHED, expires_on__gte=day,
         expires_on__lte=day + timedelta(days=n))
+    opportunity_url = reminders.url_maker("regionalisation:opportunity_detail")
     sent = 0
     for rows in reminders.chunks(opportunities, ("pk", "expires_on", "enterprise_id", "title")):
-        users = reminders.organisation_users(row[2] for row in rows)
-        for pk, expires_on, enterprise_id, title in rows:
-            for user in users[enterprise_id]:
-                sent += reminders.send(
-                    recipient=user, kind=ReminderKind.OPPORTUNITY_EXPIRING,
-                    object_key=f"opportunity:{pk}", day=expires_on,
-                    notification_kind="reminder_opportunity_expiring",
-                    params={"opportunity": title, "due": expires_on.isoformat()},
-                    url=reverse("regionalisation:opportunity_detail", args=[pk]))
+        users = reminders.organisation_user_ids(row[2] for row in rows)
+        sent += reminders.send_many(
+            kind=ReminderKind.OPPORTUNITY_EXPIRING,
+            notification_kind="reminder_opportunity_expiring",
+            items=[reminders.Due(user_id, f"opportunity:{pk}", expires_on,
+                                 {"opportunity": title, "due": expires_on.isoformat()},
+                                 opportunity_url(pk))
+                   for pk, expires_on, enterprise_id, title in rows
+                   for user_id in users[enterprise_id]])
     return sent
 
 
 @reminders.sweep("activity_outcomes", order=70)
 def sweep_activity_outcomes(day: date) -> int:
+    outcomes_url = reminders.url_maker("regionalisation:activity_outcomes", arity=2)
     sent = 0
     for months in OUTCOME_MONTHS:
         activities = Activity.objects.outcomes_missing(months, day)
         for rows in reminders.chunks(activities, ("pk", "ends_on", "organisation_id", "title")):
-            users = reminders.organisation_users(row[2] for row in rows)
+            users = reminders.organisation_user_ids(row[2] for row in rows)
+            due = []
             for pk, ends_on, organisation_id, title in rows:
                 due_on = Activity(ends_on=ends_on).outcome_due_on(months)
-                for user in users[organisation_id]:
-                    sent += reminders.send(
-                        recipient=user, kind=OUTCOME_REMINDER_KINDS[months],
-                        object_key=f"activity:{pk}", day=due_on,
-                        notification_kind="reminder_activity_outcomes",
-                        params={"activity": title, "months": months, "due": due_on.isoformat()},
-                        url=reverse("regionalisation:activity_outcomes", args=[pk, months]))
+                params = {"activity": title, "months": months, "due": due_on.isoformat()}
+                due.extend(reminders.Due(user_id, f"activity:{pk}", due_on, params,
+                                         outcomes_url(pk, months))
+                           for user_id in users[organisation_id])
+            sent += reminders.send_many(kind=OUTCOME_REMINDER_KINDS[months],
+                                        notification_kind="reminder_activity_outcomes",
+                                        items=due)
     return sent

@@ -199,6 +199,25 @@ def _seed_territories(rows, offices, regions, mrcs, municipalities, report):
 COHORT_IMPORT_CHUNK = 5000
 COHORT_IMPORT_MAX_ERRORS = 200
 _COHORT_KEY_FIELDS = ["region", "cohort_start", "cohort_end", "reference_year", "category"]
+#: ``_cohort_rows_copy``: a temporary table with the columns (and so the types)
+#: of the rows it takes, filled by COPY, then written in one statement that leaves a row alone
+#: when its figures and demo flag are already those (its ``last_import`` too).
+_COHORT_STAGING_CREATE = (
+    "CREATE TEMPORARY TABLE cohort_import_rows AS SELECT region_id, cohort_start, cohort_end, "
+    "reference_year, category, admitted, present FROM regions_cohortstatistic WITH NO DATA")
+_COHORT_STAGING_COPY = (
+    "COPY cohort_import_rows (region_id, cohort_start, cohort_end, reference_year, category, "
+    "admitted, present) FROM STDIN")
+_COHORT_STAGING_UPSERT = (
+    "INSERT INTO regions_cohortstatistic AS stored (region_id, cohort_start, cohort_end, "
+    "reference_year, category, admitted, present, is_demo, last_import_id) "
+    "SELECT region_id, cohort_start, cohort_end, reference_year, category, admitted, present, "
+    "%s, %s FROM cohort_import_rows "
+    "ON CONFLICT (region_id, cohort_start, cohort_end, reference_year, category) DO UPDATE "
+    "SET admitted = EXCLUDED.admitted, present = EXCLUDED.present, is_demo = EXCLUDED.is_demo, "
+    "last_import_id = EXCLUDED.last_import_id "
+    "WHERE (stored.admitted, stored.present, stored.is_demo) "
+    "IS DISTINCT FROM (EXCLUDED.admitted, EXCLUDED.present, EXCLUDED.is_demo)")
 
 
 def cohort_progress_key(import_id: int) -> str:
@@ -341,8 +360,8 @@ def _hold_running(import_id: int) -> bool:
 
 def cohort_import_apply(*, import_id: int, chunk: int | None = None, pause: float = 0):
     """Re-read the stored file and write it, all or nothing, in one transaction: new rows
-    inserted and changed rows updated in bulk (INSERT ... ON CONFLICT DO UPDATE), unchanged
-    rows left alone. Progress (rows done) goes to the cache and, with the job's heartbeat, to
+    inserted and changed rows updated in bulk (``_cohort_rows_upsert``), unchanged rows left
+    alone. Progress (rows done) goes to the cache and, with the job's heartbeat, to
     the import's row after every chunk. On any error nothing is written and the import is
     marked failed with the message; its file is kept for a retry unless the file itself is
     refused. Only a previewed or queued import is applied: the status moves to « running »
@@ -355,7 +374,7 @@ def cohort_import_apply(*, import_id: int, chunk: int | None = None, pause: floa
     from django.utils.translation import gettext as _
 
     from .cohorts import parse, plan
-    from .models import CohortImport, CohortStatistic
+    from .models import CohortImport
 
     chunk_size = chunk or COHORT_IMPORT_CHUNK
     with transaction.atomic():
@@ -389,14 +408,8 @@ def cohort_import_apply(*, import_id: int, chunk: int | None = None, pause: floa
             cache.set(key, done, timeout=24 * 3600)
             for i in range(0, len(to_write), chunk_size):
                 batch = to_write[i:i + chunk_size]
-                CohortStatistic.objects.bulk_create(
-                    [CohortStatistic(region_id=k[0], cohort_start=k[1], cohort_end=k[2],
-                                     reference_year=k[3], category=k[4],
-                                     admitted=parsed.rows[k][0], present=parsed.rows[k][1],
-                                     is_demo=cohort_import.is_demo,
-                                     last_import_id=cohort_import.pk) for k in batch],
-                    update_conflicts=True, unique_fields=_COHORT_KEY_FIELDS,
-                    update_fields=["admitted", "present", "is_demo", "last_import"])
+                _cohort_rows_upsert(batch, parsed.rows, is_demo=cohort_import.is_demo,
+                                    import_id=cohort_import.pk)
                 done += len(batch)
                 cache.set(key, done, timeout=24 * 3600)
                 heartbeat.beat(done)
@@ -428,6 +441,49 @@ def cohort_import_apply(*, import_id: int, chunk: int | None = None, pause: floa
     cohort_import.refresh_from_db()
     _delete_file(cohort_import)
     return cohort_import
+
+
+def _cohort_rows_upsert(keys: list, counts: dict, *, is_demo: bool, import_id: int) -> None:
+    """Write the rows of ``keys`` ((region_id, cohort_start, cohort_end, reference_year,
+    category), those the plan found new or changed) with their ``counts[key]`` ((admitted,
+    present)), in the current transaction, each marked with the import that wrote it: inserted
+    if new, figures and demo flag updated if not. PostgreSQL takes ``_cohort_rows_copy``; other
+    databases (SQLite in development) the portable ``_cohort_rows_bulk_create``, which writes
+    the same rows."""
+    from django.db import connection
+
+    write = _cohort_rows_copy if connection.vendor == "postgresql" else _cohort_rows_bulk_create
+    write(keys, counts, is_demo=is_demo, import_id=import_id)
+
+
+def _cohort_rows_copy(keys: list, counts: dict, *, is_demo: bool, import_id: int) -> None:
+    """``_cohort_rows_upsert`` on PostgreSQL: the rows are streamed with COPY into a temporary
+    table, then written by one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE``
+    changed. No model instance and no per-value preparation in Python (they were most of the
+    time ``bulk_create`` took); and a row that another import made identical since the plan
+    is left alone, its ``last_import`` too."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_COHORT_STAGING_CREATE)
+        with cursor.cursor.copy(_COHORT_STAGING_COPY) as copy:
+            for key in keys:  # one short-lived tuple a row: nothing piles up for the GC
+                copy.write_row(key + counts[key])
+        cursor.execute(_COHORT_STAGING_UPSERT, [is_demo, import_id])
+        cursor.execute("DROP TABLE cohort_import_rows")
+
+
+def _cohort_rows_bulk_create(keys: list, counts: dict, *, is_demo: bool,
+                             import_id: int) -> None:
+    """``_cohort_rows_upsert`` on any database: ``bulk_create(update_conflicts=True)``."""
+    from .models import CohortStatistic
+
+    CohortStatistic.objects.bulk_create(
+        [CohortStatistic(region_id=k[0], cohort_start=k[1], cohort_end=k[2], reference_year=k[3],
+                         category=k[4], admitted=counts[k][0], present=counts[k][1],
+                         is_demo=is_demo, last_import_id=import_id) for k in keys],
+        update_conflicts=True, unique_fields=_COHORT_KEY_FIELDS,
+        update_fields=["admitted", "present", "is_demo", "last_import"])
 
 
 def _delete_file(cohort_import) -> None:

@@ -618,6 +618,8 @@ CASE_URLS = {
                                                         args=[c.pk])),
     "referral_outcome": ("post", lambda e, c, r, a: reverse(
         "enterprises:referral_outcome", args=[c.pk, r.pk])),
+    "referral_partner_search": ("get", lambda e, c, r, a: reverse(
+        "enterprises:referral_partner_search", args=[c.pk]) + "?partenaire=accueil"),
     "case_attachment_upload": ("post", lambda e, c, r, a: reverse(
         "enterprises:case_attachment_upload", args=[c.pk])),
     "case_attachment_download": ("get", lambda e, c, r, a: reverse(

@@ -38,6 +38,7 @@ from ..case_forms import (
     PositionFormSet,
     ReferralForm,
     ReferralOutcomeForm,
+    find_referral_partners,
     municipality_label,
     outcome_choices,
     position_rows,
@@ -396,6 +397,7 @@ def _render_detail(request, case, *, note_form=None, status=200):
         "follow_up_form": FollowUpForm(initial={"next_follow_up": case.next_follow_up}),
         "can_refer": can_refer,
         "referral_form": ReferralForm(user=user) if can_refer else None,
+        "partner_search": _partner_search(request) if can_refer else None,
         "referral_outcomes": ReferralOutcome.choices,
         "can_upload": permissions.can_add_note(user, case),
         "upload_form": AttachmentForm(),
@@ -543,6 +545,28 @@ def referral_add(request, pk):
         messages.success(request, _("The referral to %(target)s was recorded.")
                          % {"target": _referral_target(referral)})
     return redirect(_detail_url(pk, "referrals"))
+
+
+def _partner_search(request):
+    """The referral form's partner search (``?partenaire=``): what was typed, what matched
+    (radio buttons of the form) and whether more matched. Without JavaScript the search
+    reloads the case's page; with it, ``referral_partner_search`` answers the results alone."""
+    text = (request.GET.get("partenaire") or "").strip()
+    found, limited = find_referral_partners(request.user, text)
+    return {"q": text, "searched": bool(text), "found": found, "limited": limited}
+
+
+@login_required
+@require_GET
+def referral_partner_search(request, pk):
+    """htmx: the partners of the user's territory matching the search, for the case's
+    referral form. A case out of scope is 404 like a missing one; one the user may not refer
+    from, 403 (as posting the referral)."""
+    case = get_object_or_404(_scoped_cases(request), pk=pk)
+    if not permissions.can_refer(request.user, case):
+        raise PermissionDenied
+    return render(request, "enterprises/case_detail.html#referral_partners",
+                  {"case": case, "partner_search": _partner_search(request), "oob": True})
 
 
 def _referral_target(referral):

@@ -11,12 +11,16 @@ Every list starts from ``Case.objects.for_user(user)``; each page runs a fixed n
 queries, whatever the number of cases."""
 
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import models
+from django.db.models import Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +82,7 @@ def _list_url(**params):
 
 def _sections(user, today):
     """The adviser's own open cases by next follow-up, and the unassigned cases of their
-    offices: the counts in one aggregate query, then a few rows of each."""
+    offices: the first rows of each section and its count, in one query."""
     scope = Case.objects.for_user(user).open()
     week_end = today + timedelta(days=WEEK_DAYS)
     mine = Q(adviser=user)
@@ -94,8 +98,24 @@ def _sections(user, today):
         conditions["unassigned"] = unassigned
     if not conditions:
         return []
-    counts = scope.order_by().aggregate(
-        **{key: Count("pk", filter=condition) for key, condition in conditions.items()})
+    # One query for every section: each row is labelled with its section (they are disjoint:
+    # the dates split the adviser's own, nobody's are not theirs), numbered within it and
+    # counted, and only the first rows of each are kept.
+    section = models.Case(*[When(condition, then=Value(key))
+                            for key, condition in conditions.items()],
+                          output_field=models.CharField())
+    in_order = [F("next_follow_up").asc(), F("opened_at").asc(), F("pk").asc()]
+    rows = (scope.filter(reduce(or_, conditions.values())).for_list()
+            .annotate(section=section,
+                      section_count=Window(Count("pk"), partition_by=F("section")),
+                      section_rank=Window(RowNumber(), partition_by=F("section"),
+                                          order_by=in_order))
+            .filter(section_rank__lte=SECTION_ROWS)
+            .order_by("section", "section_rank"))
+    by_section, counts = {key: [] for key in conditions}, dict.fromkeys(conditions, 0)
+    for case in rows:
+        by_section[case.section].append(_labels(case))
+        counts[case.section] = case.section_count
     open_statuses = [str(s) for s in OPEN_CASE_STATUSES]
     titles = {
         "today": (_("Due today"), _list_url(assigned="me", status=open_statuses,
@@ -111,12 +131,11 @@ def _sections(user, today):
                                  ordering="follow_up")),
     }
     sections = []
-    for key, condition in conditions.items():
-        rows = [_labels(case) for case in scope.filter(condition).for_list()
-                .order_by("next_follow_up", "opened_at", "pk")[:SECTION_ROWS]]
+    for key in conditions:
         title, url = titles[key]
-        sections.append({"key": key, "title": title, "count": counts[key], "rows": rows,
-                         "url": url, "more": counts[key] > len(rows)})
+        sections.append({"key": key, "title": title, "count": counts[key],
+                         "rows": by_section[key], "url": url,
+                         "more": counts[key] > len(by_section[key])})
     return sections
 
 
@@ -135,6 +154,7 @@ class CaseWorkspace(Workspace):
     columns = COLUMNS
     default_ordering = "-opened"
     selection_field = "case"
+    adviser_filter = "adviser"
     assign_texts = AssignTexts(
         legend=gettext_lazy("Assign the selected cases"),
         to_me=gettext_lazy("Assign the selected cases to me"),

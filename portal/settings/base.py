@@ -49,6 +49,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages compressed (gzip with BREACH padding, text only), after every middleware that
+    # reads or writes the body; production puts WhiteNoise just before it (static files).
+    "portal.middleware.CompressedPagesMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Refuses an oversized body (413) before anything reads it (REQUEST_BODY_MAX_BYTES).
@@ -119,9 +122,15 @@ TEMPLATES = [
     },
 ]
 
+#: Django's form renderer with a faster select (same markup): portal/renderers.py.
+FORM_RENDERER = "portal.renderers.FormRenderer"
+
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portail")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+#: Seconds a connection is kept open between requests (0: closed after each; production
+#: keeps it 60 s), checked before its reuse so a restarted PostgreSQL fails no request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

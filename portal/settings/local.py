@@ -5,6 +5,7 @@ import hashlib
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
+from .base import DATABASES as _BASE_DATABASES
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="local-only-not-a-secret-0f8b7c6d5e4a")
@@ -14,6 +15,9 @@ MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[base64.urlsafe_b6
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# The database is read anew here (SQLite by default): its connection settings are base.py's.
+for _name in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+    DATABASES["default"][_name] = _BASE_DATABASES["default"][_name]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

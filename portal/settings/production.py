@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MFA_ENCRYPTION_KEYS, MIDDLEWARE, PORTAL_BASE_URL, STORAGES, env
+from .base import DATABASES, MFA_ENCRYPTION_KEYS, MIDDLEWARE, PORTAL_BASE_URL, STORAGES, env
 
 for _name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "PORTAL_BASE_URL",
               "MFA_ENCRYPTION_KEYS"):
@@ -29,6 +29,10 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# A connection per worker thread kept 60 s rather than one opened per request:
+# bench/throughput.py measured both (README, « Throughput »). CONN_MAX_AGE=0 goes back.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -59,8 +59,9 @@ COLUMNS = (
 
 def _status_counts(user):
     """How many plans of the scope are in each status (one query), in the workflow's order."""
+    # COUNT(*), not COUNT(id): the index on the status and the scope's columns answers alone.
     counts = dict(_queue_plans(user).order_by().values_list("status")
-                  .annotate(n=Count("pk")).values_list("status", "n"))
+                  .annotate(n=Count("*")).values_list("status", "n"))
     return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
 
 
@@ -107,6 +108,8 @@ class PlanQueue(Workspace):
         return services.plans_assign(actor=self.user, plan_ids=ids, adviser=adviser)
 
     def extra_context(self):
+        if self.request.htmx:  # live filtering replaces the results only, not the counts
+            return {}
         return {"status_counts": _status_counts(self.user)}
 
 

@@ -76,17 +76,17 @@ def test_the_move_keeps_every_reminder_and_the_settings(before):
 
     # A reminder sent before the move is not sent again ...
     user = User.objects.get(pk=old_user.pk)
-    assert not reminders.send(recipient=user, kind="escalation", object_key="case:7",
-                              day=date(2025, 5, 21), notification_kind="reminder_escalation",
-                              params={}, url="")
+    assert reminders.send_many(
+        kind="escalation", notification_kind="reminder_escalation",
+        items=[reminders.Due(user.pk, "case:7", date(2025, 5, 21), {}, "")]) == 0
     assert not Notification.objects.exists()
     with pytest.raises(IntegrityError), transaction.atomic():
         Reminder.objects.create(recipient=user, kind="report_due", object_key="report:3",
                                 day=date(2025, 6, 1))
     # ... a new one is, under a new id, after the kept ones.
-    assert reminders.send(recipient=user, kind="escalation", object_key="case:8",
-                          day=date(2025, 5, 21), notification_kind="reminder_escalation",
-                          params={}, url="")
+    assert reminders.send_many(
+        kind="escalation", notification_kind="reminder_escalation",
+        items=[reminders.Due(user.pk, "case:8", date(2025, 5, 21), {}, "")]) == 1
     assert Reminder.objects.get(object_key="case:8").pk > max(row[0] for row in expected)
     with pytest.raises(IntegrityError), transaction.atomic():
         ReminderSettings.objects.create(pk=2)

@@ -134,10 +134,12 @@ def test_a_kind_is_declared_once_with_one_label():
     assert registry.kind_label("gone") == "gone"  # a row of a kind no longer declared
 
 
+@pytest.mark.django_db
 def test_an_undeclared_kind_is_not_sent():
     with pytest.raises(ValueError, match="Unknown reminder kind"):
-        reminders.send(recipient=None, kind="typo", object_key="", day=DAY,
-                       notification_kind="reminder_follow_ups", params={}, url="")
+        reminders.send_many(kind="typo", notification_kind="reminder_follow_ups",
+                            items=[reminders.Due(UserFactory().pk, "", DAY, {}, "")])
+    assert not Reminder.objects.exists()
 
 
 def test_the_admin_shows_the_kinds_by_their_labels():

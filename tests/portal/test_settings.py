@@ -83,3 +83,30 @@ def test_the_local_default_is_the_address_bin_run_serves():
     assert local.stdout.strip() == "http://127.0.0.1:8000", local.stderr
     run_script = (settings.BASE_DIR / "bin" / "run").read_text()
     assert 'export PORTAL_BASE_URL="http://127.0.0.1:${1:-8000}"' in run_script
+
+
+def _database_setting(module, name, env_overrides):
+    """A setting of the default database as ``module`` reads it from the environment."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CONN_MAX_AGE", *PRODUCTION)}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE=module)
+    code = f"from django.conf import settings; print(settings.DATABASES['default'][{name!r}])"
+    result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_local_settings_keep_connections_as_long_as_the_environment_says():
+    """The local settings read their own database (SQLite by default): the connection's
+    lifetime and its health check still apply to it."""
+    assert _database_setting("portal.settings.local", "CONN_MAX_AGE",
+                             {"CONN_MAX_AGE": "42"}) == "42"
+    assert _database_setting("portal.settings.local", "CONN_HEALTH_CHECKS", {}) == "True"
+
+
+def test_production_keeps_a_connection_per_worker_unless_told_otherwise():
+    assert _database_setting("portal.settings.production", "CONN_MAX_AGE", PRODUCTION) == "60"
+    assert _database_setting("portal.settings.production", "CONN_MAX_AGE",
+                             {**PRODUCTION, "CONN_MAX_AGE": "0"}) == "0"
+    assert _database_setting("portal.settings.production", "CONN_HEALTH_CHECKS",
+                             PRODUCTION) == "True"

@@ -1,6 +1,6 @@
 """Filtering a list by several statuses gives each row once and asks the database for no
 DISTINCT: the status is a column of the row itself, and django-filter's default DISTINCT made
-PostgreSQL sort every wide row of the scope (bench/case_list.py: the administrator's filtered
+PostgreSQL sort every wide row of the scope (bench/lists.py: the administrator's filtered
 case list at 100,000 cases went from 366 ms to 100 ms)."""
 
 import pytest

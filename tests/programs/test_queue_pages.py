@@ -137,6 +137,8 @@ def test_the_htmx_request_gets_only_the_results(client, world, plans):
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="results"')
     assert "Plan Alpha" in body and "<html" not in body and "Plan Bêta" not in body
+    # The counts by status are above the results: live filtering does not count them again.
+    assert "status_counts" not in response.context
 
 
 @pytest.mark.parametrize("url", [

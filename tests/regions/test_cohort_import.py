@@ -171,17 +171,16 @@ def test_all_or_nothing_a_failure_while_applying_leaves_nothing(admin_user, monk
     before = list(CohortStatistic.objects.order_by("pk").values())
     rows = rows_for(regions=("01", "02", "03", "04"), admitted=200)
     monkeypatch.setattr(services, "COHORT_IMPORT_CHUNK", 4)
-    real = CohortStatistic.objects.bulk_create.__func__ if hasattr(
-        CohortStatistic.objects.bulk_create, "__func__") else None
+    real = services._cohort_rows_upsert
     calls = []
 
-    def failing_bulk_create(self, objs, *args, **kwargs):
-        calls.append(len(objs))
+    def failing_upsert(keys, *args, **kwargs):
+        calls.append(len(keys))
         if len(calls) == 3:
             raise IntegrityError("disk full (simulated)")
-        return real(self, objs, *args, **kwargs)
+        return real(keys, *args, **kwargs)
 
-    monkeypatch.setattr(type(CohortStatistic.objects), "bulk_create", failing_bulk_create)
+    monkeypatch.setattr(services, "_cohort_rows_upsert", failing_upsert)
     failed = import_file(admin_user, csv_file(rows))
 
     assert calls[:2] == [4, 4]  # two chunks were written before the failure...
