@@ -22,7 +22,7 @@ Every reminder has a natural key (recipient, kind, object, day) under a unique c
 (``notifications.models.Reminder``). A sweep hands ``send_many`` the reminders of a chunk that
 are due; it inserts them in one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (per thousand
 rows: ``notifications.services.insert_new``), which returns exactly the rows inserted now, and
-notifies the recipients of those rows only, in bulk (``notifications.services.notify_many``:
+notifies the recipients of those rows only, in bulk (``notifications.services.notify_count``:
 the in-portal notification, keyed ``reminder:<id>``, whose email is owed in its row and
 enqueued after commit). A row already there was sent by an earlier run, or by a run at the
 same time (PostgreSQL makes the second insert wait for the first transaction, then skip the
@@ -59,7 +59,7 @@ from django.utils.module_loading import autodiscover_modules
 from accounts.models import User
 
 from .models import Reminder
-from .services import Notice, insert_new, notify_many
+from .services import Notice, insert_new, notify_count
 
 MONTREAL = ZoneInfo("America/Montreal")
 #: Rows walked per query and per transaction.
@@ -234,10 +234,10 @@ def send_many(*, kind: str, notification_kind: str, items: Iterable[Due]) -> int
              for recipient_id, object_key, day in due],
             unique=("recipient_id", "kind", "object_key", "day"), shared={"kind": kind},
             returning=("id", "recipient_id", "object_key", "day"))
-        notify_many(Notice(recipient_id, f"reminder:{pk}", notification_kind,
-                           due[recipient_id, object_key, day].params,
-                           due[recipient_id, object_key, day].url)
-                    for pk, recipient_id, object_key, day in inserted)
+        notify_count(Notice(recipient_id, f"reminder:{pk}", notification_kind,
+                            due[recipient_id, object_key, day].params,
+                            due[recipient_id, object_key, day].url)
+                     for pk, recipient_id, object_key, day in inserted)
     return len(inserted)
 
 

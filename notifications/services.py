@@ -153,6 +153,24 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
     recipients) and its task is enqueued after commit, by one callback for all of them. A
     broker that refuses the task does not undo nor fail the caller's work: it is logged, and
     the periodic ``owed_emails_send`` sends the email."""
+    now = timezone.now()
+    created = []
+    for pk, row in _insert_notifications(notices, now):
+        notification = Notification(pk=pk, created_at=now, **row)
+        notification._state.adding = False
+        notification._state.db = connection.alias
+        created.append(notification)
+    return created
+
+
+def notify_count(notices: Iterable[Notice]) -> int:
+    """``notify_many`` for a caller that needs only how many were inserted (a sweep of tens
+    of thousands of reminders): no model instance is built."""
+    return len(_insert_notifications(notices, timezone.now()))
+
+
+def _insert_notifications(notices: Iterable[Notice], now) -> list[tuple[int, dict]]:
+    """What ``notify_many`` does, returning (id, field values) of each inserted row."""
     first = {}
     for notice in notices:  # a pair given twice is one notification
         first.setdefault((notice.recipient_id, notice.key), notice)
@@ -173,18 +191,11 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
                 "recipient_id": recipient_id, "key": key, "kind": notice.kind,
                 "params": notice.params, "url": notice.url,
                 "email_state": states[recipient_id, notice.kind]}
-    now = timezone.now()
-    created = []
     with transaction.atomic(savepoint=False):
-        for pk, recipient_id, key in insert_new(Notification, list(rows.values()),
-                                                unique=("recipient_id", "key"),
-                                                returning=("id", "recipient_id", "key"),
-                                                shared={"created_at": now}):
-            notification = Notification(pk=pk, created_at=now, **rows[recipient_id, key])
-            notification._state.adding = False
-            notification._state.db = connection.alias
-            created.append(notification)
-        owed = [n.pk for n in created if n.email_state == EmailState.OWED]
+        inserted = [(pk, rows[recipient_id, key]) for pk, recipient_id, key in insert_new(
+            Notification, list(rows.values()), unique=("recipient_id", "key"),
+            returning=("id", "recipient_id", "key"), shared={"created_at": now})]
+        owed = [pk for pk, row in inserted if row["email_state"] == EmailState.OWED]
         if owed:
             # A function, not a partial: a robust hook that fails is logged by its
             # __qualname__, which a partial lacks (Django then raises AttributeError instead).
@@ -192,7 +203,7 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
                 _enqueue_emails(owed)
 
             transaction.on_commit(enqueue_owed_emails, robust=True)
-    return created
+    return inserted
 
 
 def notify(*, recipients: Iterable[User], key: str, kind: str, params: dict,

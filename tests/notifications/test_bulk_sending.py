@@ -1,7 +1,7 @@
 """Sending in bulk: a sweep inserts the reminders of a chunk in one statement and notifies the
-people of exactly those it inserted (``reminders.send_many`` and ``services.notify_many``), so
-what a chunk costs does not grow with the reminders in it; each reminder, notification and
-email still goes out once."""
+people of exactly those it inserted (``reminders.send_many``, ``services.notify_count``; the
+others call ``notify_many``), so what a chunk costs does not grow with the reminders in it;
+each reminder, notification and email still goes out once."""
 
 from datetime import date, timedelta
 
@@ -153,7 +153,7 @@ def test_a_reminder_is_never_recorded_without_its_notification(monkeypatch):
         list(notices)
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(reminders, "notify_many", fail)
+    monkeypatch.setattr(reminders, "notify_count", fail)
     with pytest.raises(RuntimeError):
         reminders.send_many(kind="escalation", notification_kind="reminder_escalation",
                             items=[_escalation(manager, 1), _escalation(manager, 2)])

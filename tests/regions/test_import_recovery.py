@@ -333,3 +333,27 @@ def test_the_recovery_job_runs_every_five_minutes():
     entry = app.conf.beat_schedule["cohort-import-recovery"]
     assert entry["task"] == tasks.recover_cohort_imports.name
     assert entry["schedule"].minute == set(range(0, 60, 5))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_writes_the_import_at_most_once_a_second_however_small_the_chunks(
+        reloaded_network, admin_user, monkeypatch):
+    """Each write is a new version of the row every applied row refers to: a chunk of a few
+    rows does not write it each time (the progress bar reads the cache, written per chunk)."""
+    running = started(admin_user, status=Status.RUNNING, heartbeat_at=ago(minutes=1),
+                      rows_done=0)
+    clock = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    heartbeat = services._Heartbeat(running.pk)
+    try:
+        heartbeat.beat(100)  # the first beat always writes
+        assert CohortImport.objects.get(pk=running.pk).rows_done == 100
+        clock[0] += 0.5
+        heartbeat.beat(200)
+        assert CohortImport.objects.get(pk=running.pk).rows_done == 100
+        clock[0] += 0.6
+        heartbeat.beat(300)
+        beaten = CohortImport.objects.get(pk=running.pk)
+        assert beaten.rows_done == 300 and beaten.heartbeat_at > ago(seconds=10)
+    finally:
+        heartbeat.close()
