@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from portal.workspace import ListFilterSet
 
 from .display import ACTION_CHOICES
 
@@ -40,7 +41,7 @@ def entries_about_person(queryset, email: str):
             object_pk__in=contact_rows))
 
 
-class LogEntryFilter(django_filters.FilterSet):
+class LogEntryFilter(ListFilterSet):
     person = django_filters.CharFilter(
         label=_("Person concerned (email)"), method="filter_person",
         help_text=_("Their user account, the partner contacts recorded with this address, and "

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from antennes.models import Office, OfficeTerritory
 from portal.scoping import assignable_staff, visible_offices
 from portal.text import fold
-from portal.workspace import stable_order
+from portal.workspace import ListFilterSet, stable_order
 from regions.models import Region
 
 from .models import Case, CaseStatus, HelpKind, Priority, Sector, SizeBand, Topic
@@ -46,7 +46,7 @@ def with_status_rank(queryset):
         default=Value(1), output_field=models.IntegerField()))
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Enterprise name or NEQ"), method="filter_text",
         help_text=_("Accents and capitals are ignored."),

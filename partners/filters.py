@@ -3,12 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 from antennes.models import Office
 from portal.text import fold
+from portal.workspace import ListFilterSet
 from regions.models import Mrc, Region
 
 from .models import Kind, NonProfitKind, Organisation
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Name or code"), method="filter_text",
         help_text=_("Accents and capitals are ignored."),

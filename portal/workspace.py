@@ -27,19 +27,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import django_filters
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import F
+from django.forms import ModelChoiceField
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django_filters import fields as filter_fields
 
 from portal.exports import export_response
 from portal.pages import page_or_fragment, paginate, safe_next
 from portal.scoping import assignable_staff
+
+
+class ListedChoices(filter_fields.ModelChoiceIterator):
+    """The options of a filter's model choice list, read with one plain query.
+
+    Django reads them with ``queryset.iterator()``, which on PostgreSQL outside a transaction
+    opens a server-side cursor ``WITH HOLD`` (declare, fetch, close, and the rows copied when
+    the statement ends) for a list of 25 offices: the case list's filter form took 14 ms with
+    its three such lists, 6 ms without (``bench/lists.py``'s database). The lists offered are
+    short (offices, regions, advisers, programs); each rendering reads them afresh."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if getattr(self.field, "null_label", None) is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """The filter set of every list: its model choice lists read by :class:`ListedChoices`."""
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                if isinstance(field, ModelChoiceField):
+                    field.iterator = ListedChoices
+                    field.widget.choices = field.choices
+        return self._form
 
 
 def stable_order(queryset, default: str):

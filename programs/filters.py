@@ -11,7 +11,7 @@ from antennes.models import Office, OfficeTerritory
 from partners.models import Kind
 from portal.scoping import visible_offices
 from portal.text import fold
-from portal.workspace import stable_order
+from portal.workspace import ListFilterSet, stable_order
 from regions.models import Region
 
 from .models import ActionPlan, Axis, Call, Program, Status, fiscal_year_label
@@ -42,7 +42,7 @@ class _ProgramChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(**kwargs)
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Title or organisation"), method="filter_text",
         help_text=_("Accents and capitals are ignored in organisation names."),
@@ -146,7 +146,7 @@ class PlanFilter(django_filters.FilterSet):
         return stable_order(super().qs, self.DEFAULT_ORDERING)
 
 
-class TotalsFilter(django_filters.FilterSet):
+class TotalsFilter(ListFilterSet):
     """The totals page: one fiscal year and/or one program."""
 
     fiscal_year = django_filters.ChoiceFilter(

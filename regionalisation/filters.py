@@ -16,7 +16,7 @@ from enterprises.models import FrenchLevel, Sector
 from partners.models import Organisation
 from portal.scoping import visible_offices
 from portal.text import fold
-from portal.workspace import stable_order
+from portal.workspace import ListFilterSet, stable_order
 from regions.models import Region
 
 from .models import (
@@ -37,7 +37,7 @@ from .models import (
 MAX_EXPIRING_DAYS = 365
 
 
-class OpportunityFilter(django_filters.FilterSet):
+class OpportunityFilter(ListFilterSet):
     """The management list of opportunities (and its export, which uses the same filter set,
     so it holds exactly the rows the page lists). Staff get every filter, limited to the
     regions and offices of their territory; an employer filters its own by status and
@@ -165,7 +165,7 @@ BOARD_ORDERINGS = [
 ]
 
 
-class BoardFilter(django_filters.FilterSet):
+class BoardFilter(ListFilterSet):
     """Filters of the board of validated opportunities. French level: the level a candidate
     has, so an opportunity matches when the level it needs is at most that one."""
 
@@ -257,7 +257,7 @@ class BoardFilter(django_filters.FilterSet):
 # --- Activities (views/activities.py) ----------------------------------------------------------
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(ListFilterSet):
     """The list of regionalisation activities (and its export, which uses the same filter set,
     so it holds exactly the rows the page lists). An organisation's users filter their own
     activities; staff also filter by organisation (among those whose activities they see)."""

@@ -130,3 +130,20 @@ def test_a_concurrent_build_that_failed_is_built_again_when_the_migration_runs_a
     with connection.schema_editor(atomic=False) as editor:
         operation.database_forwards("enterprises", editor, state, state)
     assert _index_state("case_opened_newest") is True
+
+
+@pytest.mark.parametrize("url_name", ["enterprises:case_list", "programs:queue",
+                                      "regionalisation:opportunity_list", "partners:directory"])
+def test_a_lists_filter_form_reads_its_choice_lists_without_a_server_side_cursor(
+        client, world, url_name):
+    """Offices, regions and advisers are short lists: one plain query each, not a cursor
+    declared, fetched and closed (``portal.workspace.ListedChoices``)."""
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(world["users"]["adviser"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert 'name="office"' in response.content.decode()  # the office choice list is there
+    assert not [q["sql"] for q in captured.captured_queries if q["sql"].startswith("DECLARE")]
