@@ -6,7 +6,10 @@ from django.utils.translation import gettext as _
 
 #: Paths a ministry staff member may reach before enrolling in MFA.
 #: A browser's Content-Security-Policy reports too: one sent from the enrolment page must arrive.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon", "/csp-report/")
+#: Open to staff who have not yet activated their authenticator app: their account pages, and
+#: the public pages the footer links to (accessibility, privacy, contact: ``hub/urls.py``).
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon", "/csp-report/",
+                       "/accessibilite/", "/confidentialite/", "/nous-joindre/")
 
 
 class StaffMustEnrolMfaMiddleware:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from antennes.models import Office
 from partners.models import MUNICIPAL_KINDS, Kind, Organisation
 from portal import files
+from portal import forms as portal_forms
 from portal.text import fold
 from regions.models import Municipality
 
@@ -213,6 +214,37 @@ class FollowUpForm(forms.Form):
     next_follow_up = forms.DateField(label=_("Next follow-up"), widget=DATE_WIDGET,
                                      error_messages={"required": _("Give a date."),
                                                      "invalid": _("Give a valid date.")})
+
+
+class MoveForm(portal_forms.MoveForm):
+    """What a move of the case page posts (``_case_actions.html`` writes its controls)."""
+
+    #: The field each refusal of ``enterprises.workflow`` is about, by its code.
+    REFUSAL_FIELDS = {
+        "adviser_required": "adviser", "adviser_outside": "adviser",
+        "outcome_required": "outcome", "outcome_not_allowed": "outcome",
+        "outcome_merged": "outcome",
+        "reason_required": "comment", "comment_required": "comment",
+        "checklist_reason_required": "comment",
+        "follow_up_required": "next_follow_up", "follow_up_past": "next_follow_up",
+    }
+
+    adviser = forms.CharField(label=_("Adviser who takes the case"), required=False)
+    outcome = forms.CharField(label=_("Outcome"), required=False)
+    next_follow_up = forms.DateField(label=_("Next follow-up"), required=False,
+                                     widget=DATE_WIDGET,
+                                     error_messages={"invalid": _("Give a valid date.")})
+    comment = forms.CharField(label=_("Comment"), required=False)
+
+
+class DiscardForm(forms.Form):
+    """Why an email is set aside (``mail_sorting.mail_discard`` checks it); bound again when
+    refused, so the reason shows at the box (id ``discard-reason``)."""
+
+    reason = forms.CharField(label=_("Why do you discard it?"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="discard-%s", **kwargs)
 
 
 #: How many partners a referral search shows (a word more narrows it to the one sought).

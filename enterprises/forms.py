@@ -2,7 +2,6 @@
 ``enterprises.services`` decides and writes."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .case_forms import MunicipalityField
@@ -132,14 +131,3 @@ class EnterpriseForm(EnterpriseFieldsMixin):
                 if name == "neq_confirmed" or name in self.changed_data}
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError, renames: dict | None = None):
-    """Put a service's ValidationError on the form: each field's messages under it (renamed
-    with ``renames``), the rest on top. Returns the error codes, to react to a warning."""
-    renames = renames or {}
-    codes = set()
-    items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
-    for field, errors in items:
-        field = renames.get(field, field)
-        codes.update(error.code for error in errors if error.code)
-        form.add_error(field if field in form.fields else None, errors)
-    return codes

@@ -19,16 +19,21 @@ email is built (a decision's letter); the domain checks there what the recipient
 or None`` names what a reply is about (``case:42:7``); the email then carries the signed reply
 address and Message-ID of ``notifications.inbound`` and the domain's mail handler reads the
 key back from the reply.
-Dates travel as ISO strings in ``due`` and ``since`` and are shown in the reader's locale.
+Dates travel as ISO strings in ``due`` and ``since`` and are shown in the reader's locale;
+amounts as plain numbers in ``amount`` (« 12500.00 »), shown as the reader writes money
+(« 12 500,00 $ », « $12,500.00 »: ``portal.money``).
 """
 
 import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from portal.money import money
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ _GROUPS: dict[str, Group] = {}
 
 #: Parameters holding an ISO date, shown in the reader's locale.
 DATE_PARAMS = ("due", "since")
+#: Parameters holding an amount as a plain number, shown as money in the reader's language
+#: (a notification stored before, with its amount already written out, is shown as it is).
+MONEY_PARAMS = ("amount",)
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def group(slug: str, label, *, position: int) -> None:
@@ -123,6 +132,9 @@ def render(kind: str, params: dict) -> str:
         if isinstance(values.get(name), str):
             with contextlib.suppress(ValueError):
                 values[name] = date_format(date.fromisoformat(values[name]), "j F Y")
+    for name in MONEY_PARAMS:
+        if isinstance(values.get(name), str) and _PLAIN_NUMBER.fullmatch(values[name]):
+            values[name] = money(values[name])
     try:
         return str(notice.text) % values
     except (KeyError, TypeError, ValueError):

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import F
 from django.forms import ModelChoiceField
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -141,6 +142,29 @@ class AssignTexts:
     assigned: str
     #: The service changed nothing (already theirs, closed, outside the territory).
     unchanged: str
+
+
+class AssignForm(forms.Form):
+    """The bulk-assign form under a list, as posted: what it chose (the ticked rows, the
+    adviser) and, when the assignment is refused, why, at the field it concerns; the list is
+    shown again with it (ids ``bulk-<field>``: the form's fieldset and its adviser list)."""
+
+    adviser = forms.CharField(label=_("Adviser"), required=False)
+
+    def __init__(self, data, *, workspace):
+        super().__init__(data, auto_id="bulk-%s")
+        self.selection_field = workspace.selection_field
+        self.fields[self.selection_field] = forms.CharField(
+            label=workspace.assign_texts.legend, required=False)
+
+    @property
+    def chosen(self) -> set[str]:
+        return set(self.data.getlist(self.selection_field))
+
+    @property
+    def selection_errors(self) -> list:
+        """What is wrong with the rows chosen, or with the whole assignment."""
+        return [*self.non_field_errors(), *self.errors.get(self.selection_field, [])]
 
 
 class Workspace:
@@ -253,8 +277,9 @@ class Workspace:
 
     # --- Views --------------------------------------------------------------------------------
 
-    def list(self):
-        """The page, or its results only for htmx's live filtering."""
+    def list(self, assign_form=None):
+        """The page, or its results only for htmx's live filtering; with ``assign_form``, the
+        bulk assignment just refused, its reasons at its fields and its rows still ticked."""
         self.require_view()
         page, query = paginate(self.request, self.filterset.qs, self.page_size())
         self.prepare_rows(page.object_list)
@@ -274,6 +299,8 @@ class Workspace:
             "advisers": advisers,
             "here": self.request.get_full_path(),
             "column_count": len(self.columns) + (1 if self.can_assign else 0),
+            "assign_form": assign_form,
+            "assign_chosen": assign_form.chosen if assign_form else set(),
             **self._sorting(),
         }
         context.update(self.extra_context())
@@ -304,6 +331,13 @@ class Workspace:
             return None
         return assignable_staff(self.user).filter(pk=choice).first()
 
+    def _list_again(self, target: str, form):
+        """The list the form was sent from (its filters, sort and page, read from ``next``),
+        with the refused form: a page, not a redirect, so its errors are where it is."""
+        self.request.GET = QueryDict(target.partition("?")[2])
+        self.__dict__.pop("filterset", None)
+        return self.list(assign_form=form)
+
     def assign(self):
         """Bulk assignment (POST): the ticked rows of the user's scope to the chosen adviser,
         then back to the list as it was (``next``, if it stays on this site)."""
@@ -311,22 +345,22 @@ class Workspace:
             raise PermissionDenied
         request, texts = self.request, self.assign_texts
         target = safe_next(request, reverse(self.url_name))
+        form = AssignForm(request.POST, workspace=self)
         chosen = [pk for pk in request.POST.getlist(self.selection_field) if pk.isdigit()]
         if not chosen:
-            messages.error(request, texts.none_selected)
-            return redirect(target)
+            form.add_error(self.selection_field, texts.none_selected)
         adviser = self.chosen_adviser()
         if adviser is None:
-            messages.error(request, texts.refused)
-            return redirect(target)
-        # Only rows this list shows the user: an id outside it never reaches the service.
-        ids = list(self.scope().filter(pk__in=chosen).values_list("pk", flat=True))
-        try:
-            count = self.assign_to(ids, adviser)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect(target)
+            form.add_error("adviser", texts.refused)
+        if not form.errors:
+            # Only rows this list shows the user: an id outside it never reaches the service.
+            ids = list(self.scope().filter(pk__in=chosen).values_list("pk", flat=True))
+            try:
+                count = self.assign_to(ids, adviser)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        if form.errors:
+            return self._list_again(target, form)
         if count:
             messages.success(request, texts.assigned % {"count": count, "name": adviser})
         else:

@@ -22,8 +22,9 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
+
+from portal.money import money
 
 from .models import ZERO, ActionPlan, Call, RegionEnvelope, Status
 
@@ -31,11 +32,6 @@ from .models import ZERO, ActionPlan, Call, RegionEnvelope, Status
 COMMITTED = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.CLOSED})
 #: The statuses whose recommended amount waits for a decision.
 WAITING = frozenset({Status.RECOMMENDED})
-
-
-def money(value) -> str:
-    """An amount as the pages show it (« 12 500,00 »), for messages."""
-    return floatformat(value, "2g")
 
 
 @dataclass
@@ -178,9 +174,9 @@ def overruns(envelope: CallEnvelope, amounts: Mapping[int, Decimal]) -> list[str
 def _overrun(figures: Figures, amount, name) -> list[str]:
     if not figures.exceeded_by(amount):
         return []
-    return [_("Approving %(amount)s $ goes beyond the envelope of %(name)s: envelope "
-              "%(envelope)s $, already approved %(approved)s $, remaining %(remaining)s $ "
-              "(%(after)s $ after this decision).")
+    return [_("Approving %(amount)s goes beyond the envelope of %(name)s: envelope "
+              "%(envelope)s, already approved %(approved)s, remaining %(remaining)s "
+              "(%(after)s after this decision).")
             % {"amount": money(amount), "name": name, "envelope": money(figures.envelope),
                "approved": money(figures.approved), "remaining": money(figures.remaining),
                "after": money(figures.after(amount))}]

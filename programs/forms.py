@@ -6,36 +6,23 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import MUNICIPAL_KINDS
+from portal.money import amount_input, normalise_amount
 
 from .models import Axis, Call, Characteristic, IndicatorDefinition
-
-#: Spaces a French user types or pastes inside a number: space, no-break space, narrow no-break.
-_SPACES = (" ", "\u00a0", "\u202f", "\u2009")
-
-
-def normalise_amount(value: str) -> str:
-    """« 1 234,56 », « 1234.56 », « 1 234,56 $ » and « 1,234.56 » all become « 1234.56 »."""
-    value = value.strip().removesuffix("$").strip()
-    for space in _SPACES:
-        value = value.replace(space, "")
-    if "," in value and "." in value:
-        # Both: the last one is the decimal separator (« 1.234,50 », « 1,234.50 »).
-        thousands = "." if value.rfind(",") > value.rfind(".") else ","
-        value = value.replace(thousands, "")
-    return value.replace(",", ".")  # French decimal comma: 1234,56
 
 
 class AmountField(forms.DecimalField):
     """An amount as people in Quebec type it: « 1 234,56 », « 1234.56 », « 1 234,56 $ » or
-    « 1,234.56 » (see ``normalise_amount``). Never negative. Shown back without grouping, in
-    the page's language (« 1234,50 » in French). Used by the plan and the report forms."""
+    « 1,234.56 » (``portal.money.normalise_amount``, in the page's language). Never negative.
+    Shown back grouped, in the page's language (« 52 000,00 » in French, « 52,000.00 » in
+    English): localized here, for money only, rather than by USE_THOUSAND_SEPARATOR, which
+    would group years and ids too. Used by the plan, report and instalment forms."""
 
     default_error_messages = {
-        "invalid": _("Enter an amount, for example 1 234,56."),
+        "invalid": _("Enter an amount, for example 1,234.56."),
         "min_value": _("An amount cannot be negative."),
     }
 
@@ -60,8 +47,8 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
     def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            return formats.number_format(value, decimal_pos=2, use_l10n=True)
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return amount_input(value)
         return value
 
 

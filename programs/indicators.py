@@ -26,8 +26,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import django_filters
-from django.db import transaction
-from django.db.models import Count, DecimalField, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from antennes.models import OfficeTerritory
@@ -159,11 +160,16 @@ class Results:
 def _latest_accepted_values(indicators):
     """The result rows that count, one per indicator at most: the value of the latest
     accepted report of the indicator's plan that gives one (PostgreSQL's DISTINCT ON, one
-    pass over the accepted values, instead of a subquery per indicator)."""
-    return (IndicatorResult.objects
-            .filter(indicator__in=indicators.values("pk"), report__status=ReportStatus.ACCEPTED)
-            .order_by("indicator_id", "-report__due_on", "-report__accepted_at", "-report_id")
-            .distinct("indicator_id"))
+    pass over the accepted values, instead of a subquery per indicator; SQLite, the local
+    mode's database, has no DISTINCT ON: the first row of each indicator by a window)."""
+    values = IndicatorResult.objects.filter(indicator__in=indicators.values("pk"),
+                                            report__status=ReportStatus.ACCEPTED)
+    latest = ["-report__due_on", "-report__accepted_at", "-report_id"]
+    if connection.features.can_distinct_on_fields:
+        return values.order_by("indicator_id", *latest).distinct("indicator_id")
+    return values.annotate(rank=Window(
+        RowNumber(), partition_by=F("indicator_id"),
+        order_by=[F(name.lstrip("-")).desc() for name in latest])).filter(rank=1)
 
 
 def _total(field):

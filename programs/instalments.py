@@ -36,6 +36,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from portal.money import money as _money
 from portal.workflow import require
 
 from .models import (
@@ -160,10 +161,6 @@ def instalments_proposal(plan, reports: Iterable[Report] | None = None) -> list[
     return [row for row in rows if row.amount > 0]
 
 
-def _money(value) -> str:
-    return f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",") + "\u00a0$"
-
-
 def _validated(plan, rows: list[Row], reports: dict[int, Report]) -> list[Instalment]:
     """The instalments ``rows`` describe, or a ValidationError naming every problem."""
     problems = []
@@ -179,7 +176,7 @@ def _validated(plan, rows: list[Row], reports: dict[int, Report]) -> list[Instal
         except ArithmeticError:
             amount = None
         if amount is None or amount <= 0:
-            problems.append(_("Instalment %(number)s: the amount must be more than 0 $.")
+            problems.append(_("Instalment %(number)s: the amount must be more than $0.")
                             % {"number": number})
             amount = None
         instalment = Instalment(plan=plan, position=number, amount=amount or CENT,
@@ -308,7 +305,7 @@ def _tell(instalment, kind: str) -> None:
     recipients = _sit_managers(plan) if kind == "instalment_due" else _partner_users(plan)
     notify(recipients=recipients, key=f"{kind}:{instalment.pk}", kind=kind,
            params={"plan": plan.title, "organisation": plan.organisation.name,
-                   "amount": _money(instalment.amount),
+                   "amount": str(instalment.amount),  # shown in the reader's language
                    "reference": instalment.payment_reference},
            url=reverse("programs:plan_detail", args=[plan.pk]) + "#instalments")
 

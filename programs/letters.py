@@ -38,6 +38,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import files
+from portal.money import money as portal_money
 from portal.workflow import TransitionRefused
 
 from .instalments import split
@@ -236,13 +237,9 @@ def fill(text: str, values: dict) -> str:
 
 
 def money(amount, language: str) -> str:
-    """« 12 500,00 $ » in French, « $12,500.00 » in English; empty for no amount."""
-    if amount is None:
-        return ""
-    text = f"{Decimal(amount):,.2f}"
-    if language == "fr":
-        return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0$"
-    return f"${text}"
+    """« 12 500,00 $ » in French, « $12,500.00 » in English; empty for no amount
+    (``portal.money``)."""
+    return portal_money(amount, language)
 
 
 def long_date(day, language: str) -> str:

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from django import forms
 from django.template.defaultfilters import floatformat
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+
+from portal import forms as portal_forms
+from portal.money import money
 
 from .forms import AmountField, DateInput
 from .models import ReportKind
@@ -78,10 +80,8 @@ class ReportForm(forms.Form):
                         Decimal("0"))
             self.fields[amount] = AmountField(
                 label=_("Amount spent ($)"), required=False,
-                help_text=_("Asked of the ministry for this measure: %(asked)s $. Type the "
-                            "amount like 1 234,50.") % {
-                    "asked": formats.number_format(asked, decimal_pos=2, use_l10n=True,
-                                                   force_grouping=True)})
+                help_text=_("Asked of the ministry for this measure: %(asked)s. Type the "
+                            "amount like 1,234.50.") % {"asked": money(asked)})
             self.fields[amount].summary_label = _("%(measure)s — amount spent") % {
                 "measure": measure.title}
             narrative = self.narrative_name(measure)
@@ -148,3 +148,13 @@ class ReportForm(forms.Form):
         return {"narrative": data.get("narrative") or "", "measures": measures,
                 "indicators": indicators}
 
+
+
+class ReportMoveForm(portal_forms.MoveForm):
+    """What a move of the report's page posts (``report_detail.html`` writes its controls, with
+    the ids ``<field>-<status>``: ``comment-changes_requested``); bound again when the move was
+    refused for its comment, so the reason shows at the comment and what was typed stays."""
+
+    REFUSAL_FIELDS = {"comment_required": "comment"}
+
+    comment = forms.CharField(label=_("What should the partner change?"), required=False)

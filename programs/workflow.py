@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from partners.models import MUNICIPAL_KINDS
+from portal.money import money
+from portal.money import parse_amount as _parse_money
 from portal.workflow import Move, Need, TransitionRefused, Workflow, comment_needed, stamp
 
 from . import envelopes, letters, tasks
@@ -54,10 +56,10 @@ def call_is_open(plan, now=None):
                 % {"program": call.program.name}]
     if now < call.opens_at:
         return [_("The call for projects opens on %(date)s.")
-                % {"date": timezone.localtime(call.opens_at).strftime("%Y-%m-%d %H:%M")}]
+                % {"date": date_format(timezone.localtime(call.opens_at), "DATETIME_FORMAT")}]
     if now >= call.closes_at:
         return [_("The call for projects closed on %(date)s.")
-                % {"date": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M")}]
+                % {"date": date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT")}]
     return []
 
 
@@ -117,9 +119,9 @@ def missing_parts(plan) -> list[str]:
     if measures and plan.requested_total <= 0:
         problems.append(_("The plan asks the ministry for no amount."))
     if plan.requested_total > program.max_amount:
-        problems.append(_("The amount asked (%(asked)s $) exceeds the program’s maximum "
-                          "(%(max)s $).") % {"asked": plan.requested_total,
-                                             "max": program.max_amount})
+        problems.append(_("The amount asked (%(asked)s) exceeds the program’s maximum "
+                          "(%(max)s).") % {"asked": money(plan.requested_total),
+                                           "max": money(program.max_amount)})
     attached = set(plan.attachments.filter(report__isnull=True)
                    .values_list("required_document_id", flat=True))
     for document in plan.call.required_documents.all():
@@ -175,12 +177,12 @@ COMMENT = comment_needed(_("A comment is required for this decision."))
 
 
 def parse_amount(value) -> Decimal | None:
-    """An amount as people type it (« 12 500,50 »); None when not given. Raises
-    ``InvalidOperation`` when it is not a number."""
+    """An amount as people type it (« 12 500,50 », « 12,500.50 » in English:
+    ``portal.money.parse_amount``); None when not given. Raises ``InvalidOperation`` when it
+    is not a number."""
     if value in (None, ""):
         return None
-    amount = Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    return amount.quantize(Decimal("0.01"))
+    return _parse_money(value)
 
 
 def given_amount(attempt) -> Decimal | None:
@@ -195,14 +197,15 @@ def _amount_problem(attempt):
     except InvalidOperation:
         return TransitionRefused(gettext("The amount must be a number."))
     if value is None or value <= 0:
-        return TransitionRefused(gettext("Give the amount (more than 0 $)."),
+        return TransitionRefused(gettext("Give the amount (more than $0)."),
                                  code="amount_required")
     if value > plan.call.program.max_amount:
-        return TransitionRefused(gettext("The amount exceeds the program’s maximum (%(max)s $).")
-                                 % {"max": plan.call.program.max_amount}, code="amount_too_high")
+        return TransitionRefused(gettext("The amount exceeds the program’s maximum (%(max)s).")
+                                 % {"max": money(plan.call.program.max_amount)},
+                                 code="amount_too_high")
     if value > plan.requested_total:
-        return TransitionRefused(gettext("The amount exceeds what the plan asks (%(asked)s $).")
-                                 % {"asked": plan.requested_total}, code="amount_too_high")
+        return TransitionRefused(gettext("The amount exceeds what the plan asks (%(asked)s).")
+                                 % {"asked": money(plan.requested_total)}, code="amount_too_high")
     return None
 
 

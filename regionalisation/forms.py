@@ -122,14 +122,6 @@ class OpportunityForm(forms.Form):
         """The cleaned content, as keyword arguments of the services."""
         return {name: self.cleaned_data[name] for name in OPPORTUNITY_FORM_FIELDS}
 
-    def add_service_errors(self, exc):
-        """Put a service's ``ValidationError`` on the fields it names (else on the form)."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
-
 
 def opportunity_initial(opportunity) -> dict:
     """The edit form's initial values: the opportunity's content."""

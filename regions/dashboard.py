@@ -8,6 +8,7 @@ Percentages are computed exactly (fractions) and rounded once, to one decimal, h
 percentage whose denominator is 0 (or whose figures are missing) is ``None``, shown as "—".
 """
 
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -68,6 +69,17 @@ def percent(numerator, denominator) -> Decimal | None:
         ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+def log_width(value, biggest) -> Decimal | None:
+    """The length of a chart bar for ``value`` on a logarithmic scale whose end is ``biggest``:
+    ``log10(1 + value) / log10(1 + biggest)`` in percent, one decimal. Montréal's count is a
+    hundred times a small region's: on a linear scale the small regions' bars vanish, on this
+    one each power of ten takes the same length and every region stays readable."""
+    if value is None or not biggest:
+        return None
+    width = Decimal(math.log10(1 + value) / math.log10(1 + biggest) * 100)
+    return width.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
 def _points(exact) -> Decimal | None:
     if exact is None:
         return None
@@ -107,7 +119,8 @@ class RegionRow:
     name: str
     a: Figures
     b: Figures
-    #: Width of each bar of the chart, in % of the largest count shown ("42.5", unlocalised).
+    #: Width of each bar of the chart on a logarithmic scale, in % of the largest count shown
+    #: (``log_width``; "42.5", unlocalised).
     bar_a: str = "0"
     bar_b: str = "0"
 
@@ -274,7 +287,7 @@ def build_dashboard(regions, statistics, cohort_a: Cohort, cohort_b: Cohort,
             figs = getattr(row, side)
             if row.code in compared_codes:
                 figs.share = percent(figs.present, getattr(quebec, side).present)
-            width = percent(figs.present, biggest)
+            width = log_width(figs.present, biggest)
             setattr(row, f"bar_{side}", f"{width}" if width is not None else "0")
     for side in ("a", "b"):
         figs = getattr(quebec, side)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import STAFF_ROLES, Role, User
 from partners.models import Kind, Organisation
 from portal.files import document_response
+from portal.forms import add_service_errors
 from portal.pages import page_or_fragment, safe_next
 from portal.text import fold
 from portal.workflow import choice_label
@@ -33,6 +34,7 @@ from ..case_forms import (
     CaseRequestForm,
     EnterpriseSearchForm,
     FollowUpForm,
+    MoveForm,
     NoteForm,
     PositionForm,
     PositionFormSet,
@@ -72,17 +74,6 @@ def _scoped_cases(request):
 
 def _detail_url(pk, anchor=""):
     return reverse("enterprises:case_detail", args=[pk]) + (f"#{anchor}" if anchor else "")
-
-
-def _error_messages(request, exc: ValidationError):
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request, form):
-    for field_errors in form.errors.values():
-        for message in field_errors:
-            messages.error(request, message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,8 +181,6 @@ def case_create(request):
                                         "Its number is %(number)s.")
                              % {"office": case.office.city, "number": case.pk})
             return redirect(_detail_url(case.pk))
-    has_errors = request.method == "POST" and bool(
-        form.errors or formset.total_error_count())
     similar = []
     if form.is_bound and form.has_error("other_request", "similar_open_case"):
         similar = list(duplicates.recent_similar_cases(
@@ -205,7 +194,6 @@ def case_create(request):
         "form": form,
         "formset": formset,
         "staff": staff,
-        "has_errors": has_errors,
         "max_positions": MAX_POSITIONS,
         "municipalities": [municipality_label(m) for m in
                            Municipality.objects.representable().only("name", "code")
@@ -359,7 +347,17 @@ def _notes_context(request, case, notes, form=None, added=False, events=None):
     }
 
 
-def _render_detail(request, case, *, note_form=None, status=200):
+def render_detail(request, pk, *, forms):
+    """The case's page again with the forms just posted and refused (``_render_detail``), for
+    the views of the page's other parts (``merge``)."""
+    return _render_detail(request, _case_for_page(request, pk), forms=forms)
+
+
+def _render_detail(request, case, *, note_form=None, forms=None, status=200):
+    """The case's page; ``forms`` replaces its blank forms by the ones just posted with their
+    errors (``follow_up_form``, ``referral_form``, ``upload_form``, a ``MoveForm`` as
+    ``move_form``, a ``ReferralOutcomeForm`` as ``outcome_form`` with its ``referral_pk``),
+    shown at their fields and listed in the page's error summary (``base.html``)."""
     user = request.user
     staff = _is_staff(user)
     today = timezone.localdate()
@@ -406,6 +404,14 @@ def _render_detail(request, case, *, note_form=None, status=200):
         **_notes_context(request, case, _notes(user, case), note_form, events=events),
         **casework.detail_context(request, case),
     }
+    posted = dict(forms or {})
+    move_form = posted.pop("move_form", None)
+    if move_form is not None:
+        for item in context["moves"]:
+            if item["to"] == move_form.to:
+                item["form"] = move_form
+        context["move_form"] = move_form  # listed in the summary even if the move is gone
+    context.update(posted)
     return render(request, "enterprises/case_detail.html", context, status=status)
 
 
@@ -432,23 +438,20 @@ def case_transition(request, pk, to):
     adviser_pk = request.POST.get("adviser", "")
     if adviser_pk.isdigit():
         adviser = advisers_serving(case).filter(pk=int(adviser_pk)).first()
-    next_follow_up = None
-    if request.POST.get("next_follow_up"):
-        form = FollowUpForm(request.POST)
-        if not form.is_valid():
-            _form_errors(request, form)
-            return redirect(_detail_url(pk, "actions"))
-        next_follow_up = form.cleaned_data["next_follow_up"]
+    form = MoveForm(request.POST, to=to)
+    if not form.is_valid():  # a date that is not one
+        return _render_detail(request, _case_for_page(request, pk), forms={"move_form": form})
     try:
         case = services.case_transition(actor=request.user, case_id=pk, to=to,
                                         comment=request.POST.get("comment", ""),
                                         outcome=request.POST.get("outcome", ""),
-                                        adviser=adviser, next_follow_up=next_follow_up)
+                                        adviser=adviser,
+                                        next_follow_up=form.cleaned_data["next_follow_up"])
     except Case.DoesNotExist:
         raise Http404 from None
     except services.TransitionRefused as exc:
-        _error_messages(request, exc)
-        return redirect(_detail_url(pk, "actions"))
+        form.add_refusal(exc)
+        return _render_detail(request, _case_for_page(request, pk), forms={"move_form": form})
     messages.success(request, _("The case is now « %(status)s ».")
                      % {"status": case.get_status_display()})
     return redirect(_detail_url(pk))
@@ -471,9 +474,7 @@ def note_add(request, pk):
                               is_internal=form.cleaned_data.get("is_internal", False),
                               ready_answer=form.cleaned_data.get("ready_answer"))
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, field_errors in errors.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            add_service_errors(form, exc)
         else:
             added = True
     resumed = added and _scoped_cases(request).filter(pk=pk).exclude(
@@ -508,17 +509,17 @@ def case_follow_up(request, pk):
     if not _is_staff(request.user):
         raise PermissionDenied
     form = FollowUpForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect(_detail_url(pk, "follow-up"))
-    try:
-        case = services.case_set_follow_up(actor=request.user, case=case,
-                                           next_follow_up=form.cleaned_data["next_follow_up"])
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    else:
-        messages.success(request, _("The next follow-up is set for %(date)s.")
-                         % {"date": case.next_follow_up.isoformat()})
+    if form.is_valid():
+        try:
+            case = services.case_set_follow_up(
+                actor=request.user, case=case, next_follow_up=form.cleaned_data["next_follow_up"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        return _render_detail(request, _case_for_page(request, pk),
+                              forms={"follow_up_form": form})
+    messages.success(request, _("The next follow-up is set for %(date)s.")
+                     % {"date": case.next_follow_up.isoformat()})
     return redirect(_detail_url(pk, "follow-up"))
 
 
@@ -529,21 +530,21 @@ def referral_add(request, pk):
     if not permissions.can_refer(request.user, case):
         raise PermissionDenied
     form = ReferralForm(request.POST, user=request.user)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect(_detail_url(pk, "referrals"))
-    data = form.cleaned_data
-    try:
-        referral = services.referral_add(
-            actor=request.user, case=case, target=data["target"],
-            organisation=data["organisation"] if data["target"] == "partner" else None,
-            office=data["office"] if data["target"] == "office" else None,
-            referred_on=data["referred_on"], note=data["note"])
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    else:
-        messages.success(request, _("The referral to %(target)s was recorded.")
-                         % {"target": _referral_target(referral)})
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_add(
+                actor=request.user, case=case, target=data["target"],
+                organisation=data["organisation"] if data["target"] == "partner" else None,
+                office=data["office"] if data["target"] == "office" else None,
+                referred_on=data["referred_on"], note=data["note"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        return _render_detail(request, _case_for_page(request, pk),
+                              forms={"referral_form": form})
+    messages.success(request, _("The referral to %(target)s was recorded.")
+                     % {"target": _referral_target(referral)})
     return redirect(_detail_url(pk, "referrals"))
 
 
@@ -586,19 +587,19 @@ def referral_outcome(request, pk, referral_pk):
         pk=referral_pk, case_id=pk)
     if not permissions.can_refer(request.user, referral.case):
         raise PermissionDenied
-    form = ReferralOutcomeForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect(_detail_url(pk, "referrals"))
-    try:
-        services.referral_record_outcome(actor=request.user, referral=referral,
-                                         outcome=form.cleaned_data["outcome"],
-                                         outcome_on=form.cleaned_data["outcome_on"])
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    else:
-        messages.success(request, _("The outcome of the referral to %(target)s was recorded.")
-                         % {"target": _referral_target(referral)})
+    form = ReferralOutcomeForm(request.POST, auto_id=f"referral-{referral.pk}-%s")
+    if form.is_valid():
+        try:
+            services.referral_record_outcome(actor=request.user, referral=referral,
+                                             outcome=form.cleaned_data["outcome"],
+                                             outcome_on=form.cleaned_data["outcome_on"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        return _render_detail(request, _case_for_page(request, pk),
+                              forms={"outcome_form": form, "outcome_referral_pk": referral.pk})
+    messages.success(request, _("The outcome of the referral to %(target)s was recorded.")
+                     % {"target": _referral_target(referral)})
     return redirect(_detail_url(pk, "referrals"))
 
 
@@ -610,17 +611,16 @@ def case_attachment_upload(request, pk):
         raise PermissionDenied
     default = _detail_url(pk, "documents")
     form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect(safe_next(request, default))
-    try:
-        attachment = services.case_attachment_add(actor=request.user, case=case,
-                                                  upload=form.cleaned_data["file"])
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    else:
-        messages.success(request, _("The document « %(name)s » was added.")
-                         % {"name": attachment.original_name})
+    if form.is_valid():
+        try:
+            attachment = services.case_attachment_add(actor=request.user, case=case,
+                                                      upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        return _render_detail(request, _case_for_page(request, pk), forms={"upload_form": form})
+    messages.success(request, _("The document « %(name)s » was added.")
+                     % {"name": attachment.original_name})
     return redirect(safe_next(request, default))
 
 

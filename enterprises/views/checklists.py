@@ -147,8 +147,6 @@ def _template_form(request, template=None):
             return redirect("enterprises:checklist_templates")
     return render(request, "enterprises/checklist_template_form.html", {
         "template": template, "form": form, "formset": formset,
-        "has_errors": request.method == "POST" and bool(
-            form.errors or formset.total_error_count()),
     })
 
 

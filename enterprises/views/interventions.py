@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.forms import add_service_errors
+
 from .. import interventions as services
 from .. import permissions
 from ..case_forms import DATE_WIDGET
@@ -64,11 +66,6 @@ class InterventionForm(forms.Form):
             attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d")
         if not self.is_bound and not self.initial:
             self.initial = {"day": today, "help_kind": values[0] if values else ""}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for name, field_errors in errors.items():
-            self.add_error(name if name in self.fields else None, field_errors)
 
 
 def duration_label(minutes: int) -> str:
@@ -168,7 +165,7 @@ def intervention_add(request, pk):
                 day=data["day"], duration_minutes=data["duration_minutes"],
                 participants=data["participants"], summary=data["summary"])
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The intervention was recorded."))
             return redirect(_case_url(pk))
@@ -196,7 +193,7 @@ def intervention_update(request, pk, intervention_pk):
                     duration_minutes=data["duration_minutes"],
                     participants=data["participants"], summary=data["summary"])
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The intervention was changed."))
                 return redirect(_case_url(pk))

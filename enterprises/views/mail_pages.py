@@ -29,9 +29,11 @@ from antennes.models import Office
 from antennes.services import office_mailbox_set
 from notifications.models import InboundMessage, InboundState
 from partners.models import Organisation
+from portal.forms import add_service_errors
 from portal.scoping import visible_offices
 
 from .. import mail_sorting, permissions
+from ..case_forms import DiscardForm
 from ..models import Case
 from .case import enterprise_search
 
@@ -156,8 +158,14 @@ def _enterprise_choices(request, message):
 
 @login_required
 def mail_detail(request, pk):
-    user = request.user
     message = get_object_or_404(_mail(request).select_related("office", "handled_by"), pk=pk)
+    return _render_mail(request, message)
+
+
+def _render_mail(request, message, *, discard_form=None):
+    """The email's page; with ``discard_form``, the discard just refused, its reason at the
+    box."""
+    user = request.user
     try:
         parsed = mail_sorting.message_parsed(message)
     except ValidationError as exc:
@@ -180,6 +188,7 @@ def mail_detail(request, pk):
         "may_retry": admin and message.state in mail_sorting.UNPROCESSED_STATES,
         "is_admin": admin,
         "reason_max": mail_sorting.REASON_MAX,
+        "discard_form": discard_form or DiscardForm(),
     }
     if may_sort:
         context.update(_enterprise_choices(request, message))
@@ -256,13 +265,15 @@ def mail_discard(request, pk):
     message = get_object_or_404(_mail(request), pk=pk)
     _require(permissions.can_sort_mail(user))
     was = message.state
+    form = DiscardForm(request.POST)
+    form.is_valid()
     try:
         mail_sorting.mail_discard(actor=user, message_id=message.pk,
-                                  reason=request.POST.get("reason", ""))
+                                  reason=form.cleaned_data.get("reason", ""))
     except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
-        return _back(request, message.pk)
+        add_service_errors(form, exc)
+        message.refresh_from_db()
+        return _render_mail(request, message, discard_form=form)
     messages.success(request, _("The email was discarded."))
     if was == InboundState.TO_SORT:
         return redirect("enterprises:mail_to_sort")

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.forms import add_service_errors
+
 from .. import duplicates, merging, permissions, services
 from ..case_forms import MergeForm, PriorityForm
 from ..models import Case, Priority
@@ -72,22 +74,21 @@ def case_priority(request, pk):
     if not permissions.can_set_priority(request.user, case):
         raise PermissionDenied
     form = PriorityForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(_detail_url(pk, "priority"))
-    try:
-        case = services.case_set_priority(actor=request.user, case=case,
-                                          priority=form.cleaned_data["priority"])
-    except Case.DoesNotExist:
-        raise Http404 from None
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The priority of the case is now « %(priority)s ».")
-                         % {"priority": case.get_priority_display()})
+    if form.is_valid():
+        try:
+            case = services.case_set_priority(actor=request.user, case=case,
+                                              priority=form.cleaned_data["priority"])
+        except Case.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        # The case's page composes this module's part (``casework``): read it when called.
+        from .case import render_detail
+
+        return render_detail(request, pk, forms={"priority_form": form})
+    messages.success(request, _("The priority of the case is now « %(priority)s ».")
+                     % {"priority": case.get_priority_display()})
     return redirect(_detail_url(pk, "priority"))
 
 
@@ -127,5 +128,4 @@ def case_merge(request, pk):
         "form": form,
         "has_candidates": candidates.exists(),
         "merged_into": merged_into,
-        "has_errors": request.method == "POST" and bool(form.errors),
     })

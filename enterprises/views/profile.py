@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.forms import add_service_errors
 from regions.models import Municipality
 
 from .. import permissions, services
 from ..case_forms import municipality_label
-from ..forms import EnterpriseForm, RegistrationForm, add_service_errors
+from ..forms import EnterpriseForm, RegistrationForm
 from ..models import Enterprise, JoinRequest
 from ..neq import parse_neq
 

@@ -122,7 +122,8 @@ TEMPLATES = [
     },
 ]
 
-#: Django's form renderer with a faster select (same markup): portal/renderers.py.
+#: Django's form renderer, the commonest widgets written in Python (same markup):
+#: portal/renderers.py.
 FORM_RENDERER = "portal.renderers.FormRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portail")}
@@ -187,6 +188,8 @@ MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 LANGUAGE_CODE = "fr-ca"
 LANGUAGES = [("fr-ca", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's own date and time formats, read before Django's: « 23 h 26 » in French.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "America/Montreal"
 USE_I18N = True
 USE_TZ = True

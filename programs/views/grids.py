@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import grids
 from ..models import ActionPlan, CriterionKind, PlanReview
+from ..review_forms import ReviewRequestForm
+from .review import plan_page_with_errors
 
 MEETS_CHOICES = [("yes", gettext_lazy("Met")), ("no", gettext_lazy("Not met"))]
 
@@ -44,6 +46,18 @@ class GridForm(forms.Form):
     def rows(self):
         """(criterion, answer field, note field) for the template."""
         return [(c, self[f"criterion_{c.pk}"], self[f"note_{c.pk}"]) for c in self.criteria]
+
+    def add_service_errors(self, error):
+        """``programs.grids``' refusal at the fields: a criterion's answer by its name; « ... is
+        not answered » at the criterion it names (the same words); the rest on the grid."""
+        unanswered = {_("« %(criterion)s » is not answered.") % {"criterion": c.label}:
+                      f"criterion_{c.pk}" for c in self.criteria}
+        if hasattr(error, "error_dict"):
+            for name, messages in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+            return
+        for message in error.messages:
+            self.add_error(unanswered.get(message), message)
 
     def answers(self) -> dict:
         result = {}
@@ -111,9 +125,7 @@ def plan_grid(request, pk):
             call(actor=request.user, review_id=review.pk, answers=form.answers(),
                  comment=form.cleaned_data["comment"])
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for name, field_errors in errors.items():
-                form.add_error(name if name in form.fields else None, field_errors)
+            form.add_service_errors(exc)
         else:
             if submit:
                 messages.success(request, _("Your review grid is completed."))
@@ -124,10 +136,11 @@ def plan_grid(request, pk):
         messages.error(request, _("The review grids of a plan that is « %(status)s » can no "
                                   "longer be changed.") % {"status": plan.get_status_display()})
         return redirect(_grids_url(plan.pk))
-    status = 400 if request.method == "POST" else 200
+    # Refused, the grid comes back (200) with each error at its criterion and in the page's
+    # error summary.
     return render(request, "programs/grids/grid_form.html",
                   {"plan": plan, "review": review, "form": form, "editable": editable,
-                   "scale_note": grids.DISAGREEMENT_POINTS}, status=status)
+                   "scale_note": grids.DISAGREEMENT_POINTS})
 
 
 @login_required
@@ -146,22 +159,20 @@ def review_detail(request, pk, review_pk):
 @login_required
 @require_POST
 def review_request(request, pk):
-    """Ask a second reviewer (an adviser serving the plan or a manager of its SIT)."""
+    """Ask a second reviewer (an adviser serving the plan or a manager of its SIT). Refused,
+    the plan's page comes back with the reason at the reviewer's list."""
     plan = _staff_plan(request, pk)
-    value = (request.POST.get("reviewer") or "").strip()
-    reviewer = (grids.review_candidates(plan).filter(pk=int(value)).first()
-                if value.isdigit() else None)
-    if reviewer is None:
-        messages.error(request, _("Choose who should review the plan."))
-        return redirect(_grids_url(plan.pk))
-    try:
-        grids.review_request(actor=request.user, plan_id=plan.pk, reviewer=reviewer)
-    except ActionPlan.DoesNotExist:
-        raise Http404 from None
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("%(reviewer)s is asked for a review grid and was notified.")
-                         % {"reviewer": reviewer.get_full_name() or reviewer.email})
+    form = ReviewRequestForm(request.POST, candidates=grids.review_candidates(plan))
+    if form.is_valid():
+        reviewer = form.cleaned_data["reviewer"]
+        try:
+            grids.review_request(actor=request.user, plan_id=plan.pk, reviewer=reviewer)
+        except ActionPlan.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:  # why this person may not review it
+            form.add_error("reviewer", exc.messages)
+    if form.errors:
+        return plan_page_with_errors(request, plan.pk, review_request_form=form)
+    messages.success(request, _("%(reviewer)s is asked for a review grid and was notified.")
+                     % {"reviewer": reviewer.get_full_name() or reviewer.email})
     return redirect(_grids_url(plan.pk))

@@ -295,9 +295,14 @@ def plan_step(request, pk, step):
     plan, refusal = _editable_plan(request, pk, _with_progress(_plans(request)))
     if refusal:
         return refusal
+    return STEP_VIEWS[step](request, plan, _step_context(plan, step))
+
+
+def _step_context(plan, step):
+    """What every step's page shows: the steps with which are done, the previous and next."""
     done = steps_done(plan)
     index = STEP_SLUGS.index(step)
-    context = {
+    return {
         "plan": plan,
         "step": step,
         "step_label": STEPS[index][1],
@@ -308,7 +313,6 @@ def plan_step(request, pk, step):
                      if index + 1 < len(STEP_SLUGS) else None),
         "is_municipal": municipal(plan.organisation),
     }
-    return STEP_VIEWS[step](request, plan, context)
 
 
 def _step_general(request, plan, context):
@@ -342,10 +346,35 @@ def _step_measures(request, plan, context):
 def _step_documents(request, plan, context):
     if request.method == "POST":
         return redirect(_step_url(plan, "review"))
+    return _documents_page(request, plan, context)
+
+
+def _documents_page(request, plan, context, upload_form=None, upload_form_id=None):
+    """The documents step; ``upload_form``, refused, goes to the upload form it came from:
+    the required document ``upload_form_id``'s, or the other documents' (« other »)."""
     required, others = _documents(plan)
+    for document in required:
+        document.upload_form = upload_form if str(document.pk) == upload_form_id else None
     return render(request, "programs/plan_step_documents.html", {
         **context, "required_documents": required, "other_attachments": others,
-        "this_url": _step_url(plan, "documents")})
+        "this_url": _step_url(plan, "documents"), "upload_form": upload_form,
+        "other_upload_form": upload_form if upload_form_id == "other" else None})
+
+
+def documents_step_with_errors(request, pk, *, upload_form, upload_form_id):
+    """The documents step again (200) with the upload just refused (views/review.py
+    ``attachment_upload``) at the form it came from (``upload_form_id``: the required
+    document's id, or « other »), its error at the file; a plan that can no longer be changed
+    goes to its page with a message, as the step itself does."""
+    plan, refusal = _editable_plan(request, pk, _with_progress(_plans(request)))
+    if refusal:
+        return refusal
+    return _documents_page(request, plan, _step_context(plan, "documents"),
+                           upload_form=upload_form, upload_form_id=str(upload_form_id))
+
+
+def documents_step_url(plan_pk) -> str:
+    return reverse("programs:plan_step", args=[plan_pk, "documents"])
 
 
 def _step_review(request, plan, context):
@@ -405,12 +434,9 @@ def _measure_page(request, pk, measure_pk=None):
             messages.success(request, _("The measure « %(title)s » was saved.")
                              % {"title": saved.title})
             return redirect("programs:plan_step", pk=plan.pk, step="measures")
-    has_errors = request.method == "POST" and (
-        form.errors or indicator_formset.total_error_count() or line_formset.total_error_count())
     return render(request, "programs/measure_form.html", {
         "plan": plan, "measure": measure, "form": form,
         "indicator_formset": indicator_formset, "line_formset": line_formset,
-        "has_errors": has_errors,
     })
 
 

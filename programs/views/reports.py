@@ -29,7 +29,7 @@ from ..models import (
     ReportStatus,
     Status,
 )
-from ..report_forms import PROGRESS_SLOTS, ReportForm, ReportScheduleForm
+from ..report_forms import PROGRESS_SLOTS, ReportForm, ReportMoveForm, ReportScheduleForm
 from ..services import TransitionRefused
 from ..workflow import REPORT_WORKFLOW
 
@@ -234,6 +234,26 @@ def report_detail(request, pk, report_pk):
             return redirect("programs:report_detail", pk=plan.pk, report_pk=report.pk)
     elif form is not None and form.is_bound:
         error_summary = _error_summary(form)
+    return _render_report(request, report, measures, can_edit=can_edit, form=form,
+                          error_summary=error_summary, submit_refused=submit_refused)
+
+
+def report_page_with_errors(request, pk, report_pk, **forms):
+    """The report's page again (200) with ``forms`` just posted there and refused (a document
+    upload as ``upload_form``, views/review.py ``attachment_upload``): the errors at their
+    controls and in the page's error summary, not in a message at the top."""
+    report = _scoped_report(request, pk, report_pk)
+    measures = list(Measure.objects.filter(plan=report.plan)
+                    .prefetch_related("indicators", "budget_lines"))
+    can_edit = permissions.can_edit_report(request.user, report)
+    form = ReportForm(None, report=report, measures=measures) if can_edit else None
+    return _render_report(request, report, measures, can_edit=can_edit, form=form,
+                          extra=forms)
+
+
+def _render_report(request, report, measures, *, can_edit, form, error_summary=(),
+                   submit_refused=False, extra=None):
+    plan = report.plan
     # The partner submits with the form; the other moves are offered as buttons only when the
     # workflow would accept them now, else shown with what is missing.
     options = [option for option in REPORT_WORKFLOW.moves_for(request.user, report)
@@ -263,6 +283,7 @@ def report_detail(request, pk, report_pk):
         "attachments": report.attachments.all(),
         "is_late": report.is_late(),
         "days_late": (timezone.localdate() - report.due_on).days,
+        **(extra or {}),
     })
 
 
@@ -279,12 +300,17 @@ _MOVE_DONE = {
 @require_POST
 def report_transition(request, pk, report_pk, to):
     report = get_object_or_404(Report.objects.for_user(request.user), pk=report_pk, plan_id=pk)
+    form = ReportMoveForm(request.POST, to=to)
+    form.is_valid()
     try:
         report = services.report_transition(actor=request.user, report_id=report.pk, to=to,
                                             comment=request.POST.get("comment", ""))
     except Report.DoesNotExist as exc:
         raise Http404 from exc
     except TransitionRefused as exc:
+        form.add_refusal(exc)
+        if form.has_field_errors:  # the comment it needs: the page again, the error there
+            return report_page_with_errors(request, pk, report_pk, report_move_form=form)
         for message in exc.messages:
             messages.error(request, message)
         return redirect("programs:report_detail", pk=pk, report_pk=report_pk)

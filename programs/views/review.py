@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.files import document_response
+from portal.forms import add_service_errors
 from portal.pages import safe_next
 
 from .. import grids, permissions, services, workflow
@@ -27,9 +28,11 @@ from ..models import (
     Report,
     Status,
 )
-from ..review_forms import AttachmentForm, CommentForm
+from ..review_forms import AttachmentForm, CommentForm, PlanMoveForm
 from .decisions import plan_envelope
 from .instalments import INSTALMENTS_PREFETCH, instalments_context
+from .plans import documents_step_url, documents_step_with_errors
+from .reports import report_page_with_errors
 
 
 def _scoped_plans(request):
@@ -102,7 +105,10 @@ def _moves(user, plan):
     return moves
 
 
-def _render_detail(request, plan, *, comment_form=None, status=200):
+def _render_detail(request, plan, *, comment_form=None, forms=None, status=200):
+    """The plan's page; ``forms`` replaces its blank forms by the ones just posted with their
+    errors (a ``PlanMoveForm`` as ``move_form``, ``upload_form``, ``review_request_form``),
+    shown at their controls and listed in the page's error summary (``base.html``)."""
     user = request.user
     measures = list(plan.measures.all())
     for measure in measures:
@@ -146,7 +152,21 @@ def _render_detail(request, plan, *, comment_form=None, status=200):
         "disagreement_points": grids.DISAGREEMENT_POINTS,
         **_comment_context(request, plan, list(plan.comments.all()), comment_form),
     }
+    posted = dict(forms or {})
+    move_form = posted.pop("move_form", None)
+    if move_form is not None:
+        for item in context["moves"]:
+            if item["to"] == move_form.to:
+                item["form"] = move_form
+        context["move_form"] = move_form  # in the summary even if the move is gone
+    context.update(posted)
     return render(request, "programs/plan_detail.html", context, status=status)
+
+
+def plan_page_with_errors(request, pk, **forms):
+    """The plan's page again (200), with ``forms`` just posted and refused (see
+    ``_render_detail``): the errors at their controls, not in a message at the top."""
+    return _render_detail(request, _plan_for_page(request, pk), forms=forms)
 
 
 @login_required
@@ -158,6 +178,9 @@ def plan_detail(request, pk):
 @login_required
 @require_POST
 def plan_transition(request, pk, to):
+    form = PlanMoveForm(request.POST, to=to)
+    if not form.is_valid():  # an amount that is no number
+        return _render_detail(request, _plan_for_page(request, pk), forms={"move_form": form})
     try:
         plan = services.plan_transition(actor=request.user, plan_id=pk, to=to,
                                         comment=request.POST.get("comment", ""),
@@ -167,7 +190,12 @@ def plan_transition(request, pk, to):
     except ActionPlan.DoesNotExist:
         raise Http404 from None
     except services.TransitionRefused as exc:
-        for message in exc.messages:
+        form.add_refusal(exc)
+    if form.has_field_errors:
+        # What is wrong is at a control of the move: the page again, the errors at them.
+        return _render_detail(request, _plan_for_page(request, pk), forms={"move_form": form})
+    if form.errors:  # about the whole move (not allowed, the plan incomplete): a message
+        for message in form.non_field_errors():
             messages.error(request, message)
         return redirect(_detail_url(pk, "actions"))
     messages.success(request, _("The plan is now « %(status)s ».")
@@ -235,29 +263,45 @@ def _optional_choice(queryset, value):
 @login_required
 @require_POST
 def attachment_upload(request, pk):
+    """A document for the plan, from its page, its documents step or one of its reports.
+    Refused, the page it came from comes back (200) with the reason at its file control."""
     plan = get_object_or_404(_scoped_plans(request).select_related("call", "organisation"),
                              pk=pk)
-    required_document = _optional_choice(plan.call.required_documents.all(),
-                                         request.POST.get("required_document"))
+    chosen = (request.POST.get("required_document") or "").strip()
+    # Another call's document is no choice of this plan's (404); text that is no id is the
+    # list's error (the form's).
+    required_document = (_optional_choice(plan.call.required_documents.all(), chosen)
+                         if chosen.isdigit() else None)
     report = _optional_choice(plan.reports.all(), request.POST.get("report"))
     default = _detail_url(pk, "documents")
-    form = AttachmentForm(request.POST, request.FILES, plan=plan)
-    if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-        return redirect(safe_next(request, default))
-    upload = form.cleaned_data["file"]
-    try:
-        attachment = services.attachment_add(actor=request.user, plan=plan, upload=upload,
-                                             required_document=required_document, report=report)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    next_url = safe_next(request, default)
+    from_step = next_url.split("#")[0] == documents_step_url(pk)
+    step_form_id = required_document.pk if required_document else "other"
+    if report is not None:
+        auto_id = "report-%s"  # report_detail.html's ids
+    elif from_step:
+        auto_id = f"%s-{step_form_id}"  # plan_form_upload.html's ids
     else:
-        messages.success(request, _("The document « %(name)s » was added.")
-                         % {"name": attachment.original_name})
-    return redirect(safe_next(request, default))
+        auto_id = "id_%s"
+    form = AttachmentForm(request.POST, request.FILES, plan=plan, auto_id=auto_id)
+    if form.is_valid():
+        try:
+            attachment = services.attachment_add(actor=request.user, plan=plan,
+                                                 upload=form.cleaned_data["file"],
+                                                 required_document=required_document,
+                                                 report=report)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if form.errors:
+        if report is not None:
+            return report_page_with_errors(request, pk, report.pk, upload_form=form)
+        if from_step:
+            return documents_step_with_errors(request, pk, upload_form=form,
+                                              upload_form_id=step_form_id)
+        return plan_page_with_errors(request, pk, upload_form=form)
+    messages.success(request, _("The document « %(name)s » was added.")
+                     % {"name": attachment.original_name})
+    return redirect(next_url)
 
 
 def _scoped_attachment(request, pk, attachment_pk):

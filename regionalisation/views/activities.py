@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partners.models import Organisation
+from portal.forms import add_service_errors
 from portal.workspace import Column, Workspace
 from regions.models import Municipality
 
@@ -177,16 +178,6 @@ def _has_outcomes(promoted) -> bool:
                for row in promoted)
 
 
-def _add_service_errors(form, exc: ValidationError):
-    """A service's refusal on the form: on its field when the form has it, else for the
-    whole form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _picker(key, form, request):
     """A partner picker: its ticked entries and, if the user searched, what matched (the
     ticked ones aside)."""
@@ -218,7 +209,6 @@ def _picker_fragment(request):
 def _form_page(request, form, activity=None, status=200):
     context = {"form": form, "activity": activity,
                "pickers": {key: _picker(key, form, request) for key in PICKERS},
-               "has_errors": form.is_bound and bool(form.errors),
                "form_url": request.path}
     return render(request, "regionalisation/activity_form.html", context, status=status)
 
@@ -242,7 +232,7 @@ def activity_create(request):
             try:
                 activity = services.activity_create(actor=user, **form.service_fields())
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The activity « %(title)s » was recorded.")
                                  % {"title": activity.title})
@@ -263,7 +253,7 @@ def activity_edit(request, pk):
                 services.activity_update(actor=user, activity_id=activity.pk,
                                          **form.service_fields())
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The activity was updated."))
                 return redirect("regionalisation:activity_detail", pk=activity.pk)
@@ -322,7 +312,7 @@ def activity_outcomes(request, pk, months):
                                               months=months, settled=form.settled(),
                                               today=today)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The outcomes after %(months)s months were recorded.")
                              % {"months": months})

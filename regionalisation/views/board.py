@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from portal.forms import add_service_errors
 from portal.pages import page_or_fragment, paginate, safe_next
 
 from .. import permissions, services
@@ -93,7 +94,7 @@ def _follow_response(request, opportunity, followed, *, message="", error=""):
     context = {"follow_opportunity": opportunity, "followed": followed,
                "follow_next": safe_next(request, _detail_url(opportunity.pk)),
                "follow_compact": request.POST.get("compact") == "1",
-               "follow_message": message, "follow_error": error}
+               "follow_message": message, "follow_error": error, "follow_oob": True}
     response = render(request, "regionalisation/_follow_button.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -150,12 +151,6 @@ def _referral_form(user, opportunity):
     return ReferralForm(initial=initial), own
 
 
-def _add_service_errors(form, exc: ValidationError):
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, field_errors in errors.items():
-        form.add_error(field if field in form.fields else None, field_errors)
-
-
 @login_required
 @require_POST
 def referral_record(request, pk):
@@ -175,7 +170,7 @@ def referral_record(request, pk):
         except Opportunity.DoesNotExist:
             raise Http404 from None
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
     if request.htmx:
         if recorded is not None:
             form = ReferralForm(initial={"candidates": recorded.candidates,
@@ -189,15 +184,12 @@ def referral_record(request, pk):
         })
         patch_vary_headers(response, ("HX-Request",))
         return response
-    if recorded is not None:
-        messages.success(request, _("Your organisation's counts were saved."))
-    else:
-        for name, field_errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else ""
-            for error in field_errors:
-                messages.error(request, _("%(field)s: %(error)s") % {"field": label,
-                                                                     "error": error}
-                               if label else error)
+    if recorded is None:
+        # The opportunity's page composes this module's section: read it when called.
+        from .opportunities import render_detail
+
+        return render_detail(request, pk, referral_form=form)
+    messages.success(request, _("Your organisation's counts were saved."))
     return redirect(_detail_url(pk, "referrals"))
 
 
@@ -206,7 +198,7 @@ def referral_record(request, pk):
 # --------------------------------------------------------------------------------------------
 
 
-def board_section_context(request, opportunity) -> dict:
+def board_section_context(request, opportunity, *, referral_form=None) -> dict:
     """What ``regionalisation/_board_section.html`` needs on the opportunity's page, in at
     most four queries whatever the number of organisations:
 
@@ -215,7 +207,8 @@ def board_section_context(request, opportunity) -> dict:
       for the employer and the territory's staff; for other staff, the organisations their
       offices serve), with totals;
     - a board organisation: its own counts and their form (never another organisation's),
-      and the follow button.
+      and the follow button;
+    - ``referral_form``: the counts just posted and refused, shown again with their errors.
     """
     user = request.user
     context = {
@@ -242,7 +235,8 @@ def board_section_context(request, opportunity) -> dict:
                              for name in ("candidates", "interviews", "hires")})
     if permissions.can_refer_to(user, opportunity):
         form, own = _referral_form(user, opportunity)
-        context.update(can_record_referrals=True, referral_form=form, referral_own=own)
+        context.update(can_record_referrals=True, referral_form=referral_form or form,
+                       referral_own=own)
     if _follows(user):
         followed = getattr(opportunity, "is_followed", None)
         if followed is None:

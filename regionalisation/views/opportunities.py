@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import STAFF_ROLES
 from enterprises.models import Case, Position, unverified_organisation_ids
 from partners.models import Kind, Organisation
+from portal.forms import add_service_errors
 from portal.workflow import choice_label
 from portal.workspace import Column, Workspace
 
@@ -224,7 +225,7 @@ def opportunity_create(request):
         except Organisation.DoesNotExist:
             raise Http404 from None
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The opportunity « %(title)s » was saved as a draft. "
                                         "Submit it for validation when it is ready.")
@@ -271,7 +272,7 @@ def opportunity_edit(request, pk):
         except Opportunity.DoesNotExist:
             raise Http404 from None
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect(_detail_url(pk))
@@ -298,7 +299,8 @@ def _moves(user, opportunity, move_form=None):
             for option in OPPORTUNITY_WORKFLOW.moves_for(user, opportunity)]
 
 
-def _render_detail(request, pk, *, extend_form=None, move_form=None, status=200):
+def _render_detail(request, pk, *, extend_form=None, move_form=None, referral_form=None,
+                   status=200):
     user = request.user
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(user).for_list().select_related("case", "validated_by"),
@@ -329,8 +331,15 @@ def _render_detail(request, pk, *, extend_form=None, move_form=None, status=200)
 
     board_section_context = getattr(board_module, "board_section_context", None)
     if board_section_context is not None:
-        context.update(board_section_context(request, opportunity))
+        context.update(board_section_context(request, opportunity,
+                                             referral_form=referral_form))
     return render(request, "regionalisation/opportunity_detail.html", context, status=status)
+
+
+def render_detail(request, pk, **forms):
+    """The opportunity's page with the forms just posted and refused, for the views of its
+    other parts (``board``: the referral counts)."""
+    return _render_detail(request, pk, **forms)
 
 
 @login_required

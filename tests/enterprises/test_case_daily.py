@@ -24,7 +24,7 @@ from portal.business_days import business_days_between
 from tests.factories.enterprises import CaseFactory, EnterpriseFactory, valid_neq
 from tests.factories.partners import ContactFactory, PartnerUserFactory
 
-from .test_case_pages import detail_url, enterprise_of, move, request_data, texts
+from .test_case_pages import detail_url, enterprise_of, move, request_data
 
 pytestmark = pytest.mark.django_db
 
@@ -281,8 +281,9 @@ def test_the_enterprise_sees_no_staff_wording_and_withdraws_with_a_reason(
     assert '<select id="outcome-' not in page  # no outcome menu
     assert "Withdraw my request" in page
 
-    refused = move(client, waiting_case, "closed", outcome="withdrawn", follow=True)
-    assert "Say why you withdraw your request." in texts(refused)
+    refused = html(move(client, waiting_case, "closed", outcome="withdrawn"))
+    assert re.search(r'<ul class="errorlist" id="comment-closed_error"><li>Say why you withdraw '
+                     r"your request\.</li>", refused)  # at the reason's box
     assert Case.objects.get(pk=waiting_case.pk).status == CaseStatus.WAITING
 
     move(client, waiting_case, "closed", outcome="withdrawn",

@@ -14,6 +14,7 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -209,6 +210,11 @@ class Organisations(Workspace):
             raise ValidationError(self.refusal)
         return len(ids)
 
+    def list(self, assign_form=None):
+        """The list shown again after a refused assignment: what it is given to show."""
+        self.shown_again = {"form": assign_form, "query": self.request.GET.urlencode()}
+        return HttpResponse("the list again")
+
 
 def _post(user, data, workspace_class=Organisations, **attributes):
     request = RequestFactory().post("/assign/", data)
@@ -219,8 +225,15 @@ def _post(user, data, workspace_class=Organisations, **attributes):
     workspace.calls = []
     for key, value in attributes.items():
         setattr(workspace, key, value)
+    workspace.shown_again = None
     response = workspace.assign()
     return workspace, response, [(m.level_tag, str(m)) for m in get_messages(request)]
+
+
+def _refused(workspace) -> dict:
+    """Why the list was shown again with the form (its errors by field), if it was."""
+    assert workspace.shown_again is not None, "the assignment was not refused"
+    return {name: list(errors) for name, errors in workspace.shown_again["form"].errors.items()}
 
 
 def test_bulk_assign_hands_the_service_only_ids_of_the_lists_scope(world):
@@ -246,10 +259,12 @@ def test_bulk_assign_of_ids_all_outside_the_scope_changes_nothing(world):
 def test_bulk_assign_refuses_an_adviser_the_user_may_not_give_files_to(world):
     users = world["users"]
     for choice in (users["adviser_gatineau"].pk, users["admin"].pk, "someone", ""):
-        workspace, _response, said = _post(
+        workspace, response, said = _post(
             users["adviser"], {"organisation": [world["orgs"]["tr"].pk], "adviser": choice})
         assert workspace.calls == []
-        assert said == [("error", TEXTS.refused)]
+        # The list comes back with the reason at the adviser's list, not as a message.
+        assert _refused(workspace) == {"adviser": [TEXTS.refused]}
+        assert (response.status_code, said) == (200, [])
 
 
 def test_bulk_assign_to_me_and_to_an_adviser_of_the_territory(world):
@@ -265,19 +280,22 @@ def test_bulk_assign_to_me_and_to_an_adviser_of_the_territory(world):
     assert said == [("success", f"2 organisations to {users['adviser']}.")]
 
 
-def test_bulk_assign_without_a_ticked_row_says_so(world):
+def test_bulk_assign_without_a_ticked_row_says_so_at_the_form(world):
     workspace, _response, said = _post(world["users"]["adviser"], {"adviser": "me"})
-    assert workspace.calls == [] and said == [("error", "Nothing ticked.")]
+    assert workspace.calls == [] and said == []
+    assert _refused(workspace) == {"organisation": ["Nothing ticked."]}
 
 
-def test_the_services_refusal_is_shown_and_the_user_goes_back_to_the_list(world):
+def test_the_services_refusal_is_shown_on_the_list_as_it_was(world):
     adviser = world["users"]["adviser"]
     back = "/somewhere/?status=new"
-    _workspace, response, said = _post(
+    workspace, response, said = _post(
         adviser, {"organisation": [world["orgs"]["tr"].pk], "adviser": "me", "next": back},
         refusal="Not theirs.")
-    assert said == [("error", "Not theirs.")]
-    assert response["Location"] == back
+    assert said == [] and response.status_code == 200
+    assert _refused(workspace) == {"__all__": ["Not theirs."]}
+    assert workspace.shown_again["query"] == "status=new"  # its filters, from ``next``
+    assert workspace.shown_again["form"].chosen == {str(world["orgs"]["tr"].pk)}
     _workspace, response, _said = _post(
         adviser, {"organisation": [world["orgs"]["tr"].pk], "adviser": "me",
                   "next": "https://evil.example/"})

@@ -299,6 +299,17 @@ def test_the_results_add_up_as_computed_by_hand(client, results_world):
     assert "39 %" in row  # 85 / 220
 
 
+def test_without_distinct_on_the_results_are_the_same(client, results_world, monkeypatch):
+    """SQLite (the local mode) has no DISTINCT ON: the latest value of each indicator is then
+    taken by a window function, with the same figures."""
+    from django.db import connection
+
+    client.force_login(results_world["users"]["admin"])
+    expected = figures(client.get(RESULTS))
+    monkeypatch.setattr(connection.features, "can_distinct_on_fields", False)
+    assert figures(client.get(RESULTS)) == expected
+
+
 @pytest.mark.parametrize(("params", "participants", "activities", "others"), [
     ({"region": "04"}, (2, 3, 3, Decimal("120"), Decimal("85")),
      (1, 1, 1, Decimal("10"), Decimal("3")), (2, 2, 1)),

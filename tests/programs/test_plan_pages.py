@@ -168,9 +168,9 @@ def test_totals_shown_are_the_sums_of_the_lines(world, as_user):
     page = as_user(world["users"]["partner"]).get(step_url(plan, "measures")).content.decode()
     plan.refresh_from_db()
     assert plan.requested_total == Decimal("11234.50")  # 10,000 + 1,234.50
-    assert '<td class="num" id="total-requested">11,234.50 $</td>' in page
-    assert '<td class="num" id="total-partner">2,510.00 $</td>' in page
-    assert '<td class="num" id="total-other">5.00 $</td>' in page
+    assert '<td class="num" id="total-requested">$11,234.50</td>' in page
+    assert '<td class="num" id="total-partner">$2,510.00</td>' in page
+    assert '<td class="num" id="total-other">$5.00</td>' in page
 
 
 def test_review_names_every_missing_part(world, as_user):
@@ -305,7 +305,7 @@ def test_a_submitted_plan_is_no_longer_edited(world, as_user):
     ({"ends_on": "2099-12-31"}, "This date is outside the plan’s period"),
     ({"lines-0-partner_amount": "-10"}, "An amount cannot be negative."),
     ({"indicators-0-target_value": "-1"}, "A target cannot be negative."),
-    ({"lines-0-requested_amount": "beaucoup"}, "Enter an amount, for example 1 234,56."),
+    ({"lines-0-requested_amount": "beaucoup"}, "Enter an amount, for example 1,234.56."),
 ])
 def test_the_measure_form_refuses_bad_input_and_writes_nothing(world, as_user, overrides,
                                                                message):
@@ -352,7 +352,7 @@ def test_plan_list_shows_status_amount_and_where_to_continue(world, as_user):
     assert step_url(fresh, "needs") in page  # the first incomplete step
     assert step_url(ready, "review") in page
     assert "/etapes/" not in page.split(submitted.title)[1].split("</tr>")[0]
-    assert "Submitted" in page and "10,000.00 $" in page
+    assert "Submitted" in page and "$10,000.00" in page
 
 
 def test_plan_list_runs_the_same_queries_for_3_and_30_plans(world, as_user,

@@ -136,6 +136,10 @@ def test_the_htmx_request_gets_only_the_results(client, world, plans):
     response = client.get(QUEUE, {"q": "alpha"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="results"')
+    # The new count comes out of band: the page's live region keeps its node, so screen
+    # readers announce its new text.
+    assert '<p hx-swap-oob="innerHTML:#results-count">1 plan</p>' in body
+    assert 'id="results-count"' not in body
     assert "Plan Alpha" in body and "<html" not in body and "Plan Bêta" not in body
     # The counts by status are above the results: live filtering does not count them again.
     assert "status_counts" not in response.context
@@ -224,9 +228,13 @@ def test_assign_to_me_from_a_row(client, world, plans):
 def test_assigning_to_an_adviser_of_another_territory_is_refused(client, world, plans):
     as_user(client, world["users"]["adviser"])
     response = client.post(reverse("programs:queue_assign"), {
-        "plan": [plans["alpha"].pk], "adviser": world["users"]["adviser_gatineau"].pk},
-        follow=True)
-    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+        "plan": [plans["alpha"].pk], "adviser": world["users"]["adviser_gatineau"].pk})
+    # The queue again, the reason at the adviser's list, the plan still ticked.
+    body = response.content.decode()
+    assert 'id="bulk-adviser_error"' in body and 'aria-invalid="true"' in body
+    alpha = plans["alpha"].pk
+    assert f'value="{alpha}" id="select-{alpha}" form="bulk-assign" checked' in body
+    assert list(response.context["messages"]) == []
     plans["alpha"].refresh_from_db()
     assert plans["alpha"].adviser is None
 

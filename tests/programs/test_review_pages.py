@@ -104,7 +104,7 @@ def test_the_sit_manager_approves_from_the_recommended_amount_and_must_explain_a
 
     html = client.get(detail_url(plan)).content.decode()
 
-    assert re.search(r'id="amount-approved" name="amount" value="8000.00" required', html)
+    assert re.search(r'id="amount-approved" name="amount" value="8,000.00" required', html)
     assert re.search(r'<textarea id="comment-refused" name="comment" rows="3" required>', html)
     assert ">Approve</button>" in html and ">Refuse</button>" in html
 
@@ -117,7 +117,7 @@ def test_the_adviser_recommends_from_the_amount_asked(client, world):
 
     html = client.get(detail_url(plan)).content.decode()
 
-    assert 'id="amount-recommended" name="amount" value="20000.00"' in html
+    assert 'id="amount-recommended" name="amount" value="20,000.00"' in html
 
 
 def test_the_partner_editing_a_draft_sees_how_to_edit_it_and_what_blocks_submission(

@@ -332,7 +332,7 @@ BAD_AMOUNTS = [
     ("0.001", "Give the amount"),
     ("-100", "Give the amount"),
     ("beaucoup", "must be a number"),
-    ("160000", "maximum (150000.00 $)"),  # PAC-2's maximum, though the plan asks more
+    ("160000", "maximum ($150,000.00)"),  # PAC-2's maximum, though the plan asks more
 ]
 
 
@@ -358,7 +358,7 @@ def test_an_amount_above_what_the_plan_asks_is_refused(world, frm, to):
     actor = world["users"][ACTORS[ACTOR_OF_MOVE[(frm, to)]]]
     with pytest.raises(TransitionRefused) as exc:
         services.plan_transition(actor=actor, plan_id=plan.pk, to=to, amount="10000.01")
-    assert "what the plan asks (10000.00 $)" in refused(exc.value)
+    assert "what the plan asks ($10,000.00)" in refused(exc.value)
     assert snapshot(plan.pk) == before
 
 
@@ -377,7 +377,8 @@ def test_an_amount_written_the_french_way_is_understood(world):
 
 
 def _local(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    """As the English message writes it: « 7 December 2026, 13:28 »."""
+    return f"{timezone.localtime(moment):%-d %B %Y, %H:%M}"
 
 
 def test_partner_cannot_submit_before_the_call_opens(world):
@@ -486,7 +487,7 @@ MISSING_PARTS = {
                                                                  "period."),
     "axis not funded": (_axis_not_funded, "the program does not fund the axis « Attraction »"),
     "above the maximum": (_above_the_maximum,
-                          "(155000.01 $) exceeds the program’s maximum (150000.00 $)"),
+                          "($155,000.01) exceeds the program’s maximum ($150,000.00)"),
     "no objectives": (lambda p: ActionPlan.objects.filter(pk=p.pk).update(objectives=" "),
                       "The objectives are missing."),
     "no characteristic": (lambda p: ActionPlan.objects.filter(pk=p.pk).update(
@@ -573,7 +574,7 @@ def test_every_missing_part_is_named_at_once(world):
         f"Measure « {no_indicator.title} » has no indicator.",
         f"Measure « {no_line.title} » has no budget line.",
         f"Measure « {outside.title} » falls outside the plan’s period.",
-        "exceeds the program’s maximum (300000.00 $)",
+        "exceeds the program’s maximum ($300,000.00)",
         "Required document missing: Budget détaillé.",
     ]
     for part in expected:

@@ -4,6 +4,8 @@ fields and write nothing, an organisation never sees another's counts, the emplo
 territory's staff see every organisation's counts with totals; out of scope is 404. The
 opportunity's page section (``board_section_context``) runs a fixed number of queries."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -177,13 +179,16 @@ def test_refusals_are_shown_on_the_fields_in_french_and_write_nothing(
     assert (referral.candidates, referral.interviews, referral.hires) == (1, 1, 0)
 
 
-def test_without_htmx_a_refusal_comes_back_as_a_message(client, org_a, opportunity):
+def test_without_htmx_a_refusal_comes_back_at_the_field_on_the_opportunity_page(
+        client, org_a, opportunity):
     client.force_login(org_a)
     response = client.post(record_url(opportunity), counts(3, 2, 3))
-    assert response.status_code == 302
-    assert response["Location"] == detail_url(opportunity) + "#referrals"
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Embauches : Il ne peut pas y avoir plus d’embauches que d’entrevues."]
+    assert response.status_code == 200  # the opportunity's page, not a redirect
+    body = response.content.decode()
+    assert re.search(r'<ul class="errorlist" id="[^"]*hires_error"><li>Il ne peut pas y avoir '
+                     r"plus d’embauches que d’entrevues\.</li>", body)
+    assert re.search(r"<title>\s*Erreur — ", body)
+    assert list(get_messages(response.wsgi_request)) == []
     assert not OpportunityReferral.objects.exists()
 
 
