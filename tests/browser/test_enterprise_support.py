@@ -86,7 +86,8 @@ def notes(page):
 def unassigned(page):
     """The adviser's list of the cases nobody took in their offices (its title has a count)."""
     title = re.escape(tr(page, "Unassigned in my offices"))
-    return page.get_by_role("region", name=re.compile(rf"^{title}"))
+    # The section's name ends with its count; its table's scroll region has the title alone.
+    return page.get_by_role("region", name=re.compile(rf"^{title} \(\d+\)$"))
 
 
 def add_note(page, text, internal):
@@ -247,7 +248,8 @@ def test_an_enterprise_registers_asks_for_recruitment_help_and_sees_only_shared_
     position_row = case.positions.get()
     assert (position_row.count, position_row.noc_code, position_row.municipality_id,
             position_row.french_level) == (3, "72106", shawinigan.pk, "intermediate")
-    expect(page.get_by_role("status")).to_contain_text(
+    # The page's messages (the case page has other live regions: the notes' status).
+    expect(page.locator(".messages[role=status]")).to_contain_text(
         tr(page, "Your request was sent to the office of %(office)s. Its number is "
                  "%(number)s.") % {"office": serving.city, "number": case.pk})
     expect(detail(page, "Office")).to_have_text(serving.city)
