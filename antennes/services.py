@@ -48,7 +48,7 @@ def office_mailbox_set(*, actor, office: Office, mailbox: str) -> Office:
         try:
             validate_email(mailbox)
         except ValidationError:
-            raise ValidationError({"mailbox": _("« %(address)s » is not a valid email "
+            raise ValidationError({"mailbox": _("“%(address)s” is not a valid email "
                                                 "address.") % {"address": mailbox}}) from None
     taken = Office.objects.filter(mailbox__iexact=mailbox).exclude(pk=office.pk)
     if mailbox and taken.exists():

@@ -108,8 +108,8 @@ class CaseRequestForm(forms.Form):
                                 widget=forms.RadioSelect, initial=Channel.PHONE)
     subject = forms.CharField(
         label=_("Subject"), max_length=200,
-        help_text=_("One line that says what the request is about, for example « Recruit two "
-                    "welders »."),
+        help_text=_("One line that says what the request is about, for example “Recruit two "
+                    "welders”."),
         error_messages={"required": _("Say in one line what the request is about.")})
     help_kinds = forms.MultipleChoiceField(
         label=_("Help wanted"), choices=HelpKind.choices, widget=forms.CheckboxSelectMultiple,
@@ -360,7 +360,7 @@ class MergeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Written in the history of both cases."))
     confirm = forms.BooleanField(
-        label=_("I understand that the other case is closed as « merged » and that everything "
+        label=_("I understand that the other case is closed as “merged” and that everything "
                 "it holds moves to the case kept. This cannot be undone."),
         error_messages={"required": _("Tick the box to confirm the merge.")})
 

@@ -56,7 +56,7 @@ class CaseFilter(ListFilterSet):
         # A status is a column of the row itself: no join can repeat a row, so no DISTINCT
         # (django-filter's default), which made PostgreSQL sort every wide row of the scope.
         distinct=False, choices=CaseStatus.choices, widget=forms.CheckboxSelectMultiple,
-        help_text=_("Open cases when no status is ticked: tick « Closed » to see closed "
+        help_text=_("Open cases when no status is ticked: tick “Closed” to see closed "
                     "cases."),
     )
     help_kind = django_filters.ChoiceFilter(

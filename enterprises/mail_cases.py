@@ -53,7 +53,7 @@ def _checked_attachments(parsed: ParsedMessage, **fields):
         try:
             accepted.append((files.checked_document(CaseAttachment, upload, **fields), upload))
         except ValidationError as exc:
-            refused.append(_("« %(name)s » was not kept: %(reason)s")
+            refused.append(_("“%(name)s” was not kept: %(reason)s")
                            % {"name": upload.name, "reason": " ".join(exc.messages)})
     return accepted, refused
 

@@ -39,7 +39,7 @@ def _locked_message(actor, message_id, states) -> InboundMessage:
         raise InboundMessage.DoesNotExist
     if message.state not in states:
         raise ValidationError(
-            _("This email was already handled meanwhile: it is now « %(state)s ». Nothing "
+            _("This email was already handled meanwhile: it is now “%(state)s”. Nothing "
               "was changed.") % {"state": choice_label(InboundState, message.state)},
             code="already_handled")
     return message

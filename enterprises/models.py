@@ -451,7 +451,7 @@ class CaseEvent(models.Model):
         if self.kind == EventKind.PRIORITY:
             value = self.params.get("priority")
             label = Priority(value).label if value in Priority.values else value
-            return _("Priority set to « %(priority)s ».") % {"priority": label}
+            return _("Priority set to “%(priority)s”.") % {"priority": label}
         if self.kind == EventKind.MERGED_IN:
             return _("Case %(number)s merged into this case.") % {
                 "number": self.params.get("case")}

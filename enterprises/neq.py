@@ -52,13 +52,13 @@ def parse_neq(raw: str) -> Neq:
     if not value:
         raise ValidationError(_("Enter the enterprise’s NEQ (10 digits)."), code="required")
     if not value.isdigit():
-        raise ValidationError(_("An NEQ has only digits; « %(value)s » has other characters.")
+        raise ValidationError(_("An NEQ has only digits; “%(value)s” has other characters.")
                               % {"value": raw.strip()}, code="not_digits")
     if len(value) != 10:
-        raise ValidationError(_("An NEQ has 10 digits; « %(value)s » has %(count)s.")
+        raise ValidationError(_("An NEQ has 10 digits; “%(value)s” has %(count)s.")
                               % {"value": raw.strip(), "count": len(value)}, code="length")
     if value[:2] not in PREFIXES:
         raise ValidationError(
-            _("An NEQ starts with 11, 22, 33 or 88 (the legal form); « %(value)s » starts with "
+            _("An NEQ starts with 11, 22, 33 or 88 (the legal form); “%(value)s” starts with "
               "%(prefix)s.") % {"value": value, "prefix": value[:2]}, code="prefix")
     return Neq(value=value, checksum_ok=luhn_ok(value[2:]))

@@ -29,10 +29,10 @@ register("case_note", _("New shared note on support case %(case)s (%(organisatio
 register("case_merged", _("Support case %(merged)s (%(organisation)s) was merged into case "
                           "%(case)s: follow it there."), group="cases")
 # Join requests and their answers are always emailed (no group).
-register("join_request", _("%(person)s asks to join the enterprise « %(organisation)s »."))
-register("join_accepted", _("You now belong to the enterprise « %(organisation)s » in the "
+register("join_request", _("%(person)s asks to join the enterprise “%(organisation)s”."))
+register("join_accepted", _("You now belong to the enterprise “%(organisation)s” in the "
                             "portal."))
-register("join_declined", _("Your request to join the enterprise « %(organisation)s » was "
+register("join_declined", _("Your request to join the enterprise “%(organisation)s” was "
                             "declined."))
 register("reminder_follow_ups", _("Your follow-ups: %(due_today)s due today, %(overdue)s "
                                   "overdue."), group="reminders")

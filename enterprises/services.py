@@ -111,7 +111,7 @@ def case_create(*, actor: User, organisation: Organisation, subject: str,
             help_kinds=help_kinds, topics=topics, now=now).exists():
         raise ValidationError({"other_request": ValidationError(
             _("This enterprise already has an open request like this one. Open it to add to "
-              "it, or tick « This is another request » to send this one."),
+              "it, or tick “This is another request” to send this one."),
             code="similar_open_case")})
     with transaction.atomic(), set_actor(actor):
         case.save()
@@ -369,7 +369,7 @@ ENTERPRISE_ORGANISATION_FIELDS = ("name", "municipality", "address", "phone")
 def _neq_checksum_warning() -> ValidationError:
     return ValidationError(
         _("This NEQ fails the check that the numbers of the enterprise register pass. Compare "
-          "it with your documents; if it is correct, tick « I confirm this NEQ is correct »."),
+          "it with your documents; if it is correct, tick “I confirm this NEQ is correct”."),
         code="neq_checksum")
 
 

@@ -69,7 +69,7 @@ def _outcome_given(attempt):
         return TransitionRefused(gettext("An enterprise may only withdraw its request."),
                                  code="outcome_not_allowed")
     if outcome == Outcome.MERGED:  # only ``enterprises.merging.case_merge`` closes so
-        return TransitionRefused(gettext("A case is merged into another from the « Merge » "
+        return TransitionRefused(gettext("A case is merged into another from the “Merge” "
                                          "page, not closed as merged."),
                                  code="outcome_merged")
     return None
@@ -216,4 +216,4 @@ CASE_WORKFLOW = Workflow(
     model=Case, statuses=CaseStatus, table=TRANSITIONS, record=_case_event,
     notify=tasks.notify_case_event, context=set_actor, role_of=_role_of,
     checks=(Need("follow_up_date", _follow_up_not_past),),
-    not_allowed=_("You cannot move a case from « %(from)s » to « %(to)s »."))
+    not_allowed=_("You cannot move a case from “%(from)s” to “%(to)s”."))

@@ -15,7 +15,7 @@ class OrganisationForm(forms.ModelForm):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("Five digits, for example 37067 for Trois-Rivières. To find a municipality "
-                    "by name, use « Add from the register »."),
+                    "by name, use “Add from the register”."),
         error_messages={"invalid_choice": _("No municipality of the register has this code.")},
     )
     mrc = forms.ModelChoiceField(label=_("MRC"), queryset=Mrc.objects.all(), required=False)

@@ -146,28 +146,28 @@ def check_upload(upload) -> tuple[str, str]:
     name = upload.name or ""
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
-            _("The file « %(name)s » is %(size)s; the limit is %(max)s.")
+            _("The file “%(name)s” is %(size)s; the limit is %(max)s.")
             % {"name": name, "size": filesizeformat(upload.size),
                "max": filesizeformat(settings.ATTACHMENT_MAX_BYTES)},
             code="too_large")
     if upload.size == 0:
-        raise ValidationError(_("The file « %(name)s » is empty.") % {"name": name},
+        raise ValidationError(_("The file “%(name)s” is empty.") % {"name": name},
                               code="empty")
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     expected = EXTENSIONS.get(extension)
     if expected is None:
         raise ValidationError(
-            _("« %(name)s »: only PDF, DOCX, XLSX and ODT files are accepted.") % {"name": name},
+            _("“%(name)s”: only PDF, DOCX, XLSX and ODT files are accepted.") % {"name": name},
             code="extension")
     try:
         actual = sniff(upload)
     except ValidationError as exc:
-        raise ValidationError(_("« %(name)s »: %(problem)s")
+        raise ValidationError(_("“%(name)s”: %(problem)s")
                               % {"name": name, "problem": exc.messages[0]},
                               code=exc.code) from exc
     if actual != expected:
         raise ValidationError(
-            _("« %(name)s » is not a real %(format)s file: its content does not match its "
+            _("“%(name)s” is not a real %(format)s file: its content does not match its "
               "name. Save it again in that format, or export it as PDF.")
             % {"name": name, "format": extension[1:].upper()},
             code="content")

@@ -47,3 +47,20 @@ class MoveForm(forms.Form):
     @property
     def has_field_errors(self) -> bool:
         return any(name in self.fields for name in self.errors)
+
+    @staticmethod
+    def place(context: dict, forms: dict | None) -> dict:
+        """A page's context with the forms a refused post bound again: a ``move_form`` goes
+        to its move's controls (``context["moves"]``, the items ``Workflow.moves_for`` gave,
+        each with its ``to``) and stays in the context as ``move_form``, so that the error
+        summary lists it even when the move is no longer offered; the other forms are added
+        under their names."""
+        posted = dict(forms or {})
+        move_form = posted.pop("move_form", None)
+        if move_form is not None:
+            for item in context["moves"]:
+                if item["to"] == move_form.to:
+                    item["form"] = move_form
+            context["move_form"] = move_form
+        context.update(posted)
+        return context

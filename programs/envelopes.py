@@ -162,12 +162,12 @@ def overruns(envelope: CallEnvelope, amounts: Mapping[int, Decimal]) -> list[str
     exceeded is named with its figures. Empty when it all fits."""
     total = sum(amounts.values(), ZERO)
     problems = _overrun(envelope.total, total,
-                        _("the call « %(call)s »") % {"call": envelope.call.title})
+                        _("the call “%(call)s”") % {"call": envelope.call.title})
     for region_id, amount in amounts.items():
         regional = envelope.region(region_id)
         if regional.figures.envelope is not None:
             problems += _overrun(regional.figures, amount,
-                                 _("the region « %(region)s »") % {"region": regional.label})
+                                 _("the region “%(region)s”") % {"region": regional.label})
     return problems
 
 

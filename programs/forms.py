@@ -171,10 +171,10 @@ class IndicatorForm(forms.Form):
     definition = forms.ChoiceField(label=_("Indicator"), required=False)
     name = forms.CharField(label=_("Name of the other indicator"), max_length=200,
                            required=False,
-                           help_text=_("Only for « Other »: what you will measure."))
+                           help_text=_("Only for “Other”: what you will measure."))
     unit = forms.CharField(label=_("Unit of the other indicator"), max_length=50,
                            required=False,
-                           help_text=_("Only for « Other ». For example: participants, "
+                           help_text=_("Only for “Other”. For example: participants, "
                                        "activities, meetings."))
     target_value = AmountField(label=_("Target value"),
                                help_text=_("In the indicator’s unit."),
@@ -205,7 +205,7 @@ class IndicatorForm(forms.Form):
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, _("Name the other indicator and give its unit."))
         else:
-            self.add_error("definition", _("Choose an indicator from the list, or « Other » "
+            self.add_error("definition", _("Choose an indicator from the list, or “Other” "
                                            "and name it."))
         return data
 

@@ -161,7 +161,7 @@ def _locked_plan(actor, plan_id) -> ActionPlan:
 
 def _require_open(plan):
     if plan.status not in GRID_STATUSES:
-        raise ValidationError(_("The review grids of a plan that is « %(status)s » can no "
+        raise ValidationError(_("The review grids of a plan that is “%(status)s” can no "
                                 "longer be changed.") % {"status": plan.get_status_display()})
 
 
@@ -237,7 +237,7 @@ class Answer:
 def _check_answer(criterion, answer: Answer) -> str | None:
     if criterion.kind == CriterionKind.ELIGIBILITY:
         if answer.score is not None:
-            return _("Answer « met » or « not met ».")
+            return _("Answer “met” or “not met”.")
         return None
     if answer.meets is not None:
         return _("Give a score.")
@@ -292,7 +292,7 @@ def _write(actor, review_id, answers, comment, *, submit, now) -> PlanReview:
             missing = [c for pk, c in criteria.items() if not _is_answered(c, merged.get(pk))]
             if missing:
                 raise ValidationError([
-                    ValidationError(_("« %(criterion)s » is not answered.")
+                    ValidationError(_("“%(criterion)s” is not answered.")
                                     % {"criterion": c.label}, code="unanswered")
                     for c in missing])
         ReviewAnswer.objects.filter(review=review, criterion_id__in=list(answers)).delete()
@@ -349,7 +349,7 @@ def adviser_grid_missing(plan, now=None) -> list[str]:
         program_id=plan.call.program_id, is_active=True) if not _is_answered(c, answers.get(c.pk))]
     problems = [_("The review grid of %(adviser)s is not completed.")
                 % {"adviser": _name(review.reviewer)}]
-    problems += [_("Review grid: « %(criterion)s » is not answered.") % {"criterion": label}
+    problems += [_("Review grid: “%(criterion)s” is not answered.") % {"criterion": label}
                  for label in unanswered]
     return problems
 

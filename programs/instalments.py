@@ -242,7 +242,7 @@ def instalments_set(*, actor, plan_id: int, rows: Iterable, now=None) -> list[In
         if plan.status not in SCHEDULABLE_STATUSES:
             raise ValidationError(
                 _("The payment schedule is set once the plan is approved, until it closes "
-                  "(the plan is « %(status)s »).") % {"status": plan.get_status_display()})
+                  "(the plan is “%(status)s”).") % {"status": plan.get_status_display()})
         existing = list(plan.instalments.select_for_update())
         if any(i.status in (InstalmentStatus.AUTHORISED, InstalmentStatus.PAID)
                for i in existing):
@@ -353,7 +353,7 @@ def instalment_authorise(*, actor, instalment_id: int, now=None) -> Instalment:
         require(_role(actor) == Role.SIT_MANAGER)
         if instalment.status != InstalmentStatus.DUE:
             raise ValidationError(
-                _("Only a due instalment can be authorised (this one is « %(status)s »).")
+                _("Only a due instalment can be authorised (this one is “%(status)s”).")
                 % {"status": instalment.get_status_display()})
         instalment.status = InstalmentStatus.AUTHORISED
         instalment.authorised_at, instalment.authorised_by = now, actor
@@ -374,7 +374,7 @@ def instalment_mark_paid(*, actor, instalment_id: int, reference: str,
         require(_role(actor) == Role.ADMIN)
         if instalment.status != InstalmentStatus.AUTHORISED:
             raise ValidationError(
-                _("Only an authorised instalment can be paid (this one is « %(status)s »).")
+                _("Only an authorised instalment can be paid (this one is “%(status)s”).")
                 % {"status": instalment.get_status_display()})
         if not reference:
             raise ValidationError({"reference": _("Give the payment reference of the finance "

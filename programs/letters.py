@@ -70,7 +70,7 @@ PLACEHOLDERS = {
     "date": _("the date of the decision"),
     "signatory_name": _("the signatory below"),
     "signatory_title": _("the signatory’s title below"),
-    "adviser": _("the plan’s adviser (or « the regional office » when none)"),
+    "adviser": _("the plan’s adviser (or “the regional office” when none)"),
 }
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -118,8 +118,8 @@ _CLOSING_FR = "Veuillez agréer, Madame, Monsieur, l’expression de nos sentime
 _CLOSING_EN = "Yours sincerely,"
 _ABOUT_FR = ("le plan d’action «\u00a0{plan}\u00a0» présenté par {organisation} dans le cadre du "
              "programme {program} (appel de projets «\u00a0{call}\u00a0»)")
-_ABOUT_EN = ("the action plan «\u00a0{plan}\u00a0» submitted by {organisation} under the program "
-             "{program} (call for projects «\u00a0{call}\u00a0»)")
+_ABOUT_EN = ("the action plan “{plan}” submitted by {organisation} under the program "
+             "{program} (call for projects “{call}”)")
 
 #: (kind, language) -> (subject, body): the texts a program starts with, which central
 #: administrators then edit.
@@ -137,7 +137,7 @@ DEFAULT_TEMPLATES = {
         "transmise prochainement. Pour toute question, communiquez avec {adviser}.\n\n"
         + _CLOSING_FR),
     (LetterKind.APPROVED, "en"): (
-        "Approval of your action plan «\u00a0{plan}\u00a0»",
+        "Approval of your action plan “{plan}”",
         "Dear Sir or Madam,\n\n"
         "On behalf of the ministry, I am pleased to inform you that " + _ABOUT_EN
         + " is approved.\n\n"
@@ -158,7 +158,7 @@ DEFAULT_TEMPLATES = {
         "personnes immigrantes. Pour toute question, communiquez avec {adviser}.\n\n"
         + _CLOSING_FR),
     (LetterKind.REFUSED, "en"): (
-        "Decision on your action plan «\u00a0{plan}\u00a0»",
+        "Decision on your action plan “{plan}”",
         "Dear Sir or Madam,\n\n"
         "We have carefully reviewed " + _ABOUT_EN + ". We regret to inform you that the "
         "ministry cannot fund it.\n\n"
@@ -177,7 +177,7 @@ DEFAULT_TEMPLATES = {
         "toute question, communiquez avec {adviser}.\n\n"
         + _CLOSING_FR),
     (LetterKind.CHANGES_REQUESTED, "en"): (
-        "Changes requested to your action plan «\u00a0{plan}\u00a0»",
+        "Changes requested to your action plan “{plan}”",
         "Dear Sir or Madam,\n\n"
         "We have reviewed " + _ABOUT_EN + ", which requests a grant of {requested_amount}. "
         "Before we continue reviewing your request, please make the following changes:\n\n"

@@ -73,7 +73,7 @@ def _require_editable(actor, plan):
         raise PermissionDenied
     if plan.status not in EDITABLE_STATUSES:
         raise ValidationError(
-            _("A plan that is « %(status)s » can no longer be changed.")
+            _("A plan that is “%(status)s” can no longer be changed.")
             % {"status": plan.get_status_display()})
 
 
@@ -100,7 +100,7 @@ def plan_create(*, actor: User, organisation: Organisation, call: Call, title: s
     require(permissions.can_create_plan(actor, organisation))
     if not call.program.is_eligible(organisation):
         raise ValidationError({"call": _("Organisations of this kind are not eligible to the "
-                                         "program « %(program)s ».")
+                                         "program “%(program)s”.")
                                % {"program": call.program.name}})
     if not call.is_open(now):
         raise ValidationError({"call": _("This call for projects is not open.")})
@@ -343,7 +343,7 @@ def plans_approve_batch(*, actor: User, plan_ids: Iterable[int], comment: str = 
         for plan in plans:
             if plan.status not in (Status.RECOMMENDED, Status.APPROVED):
                 raise TransitionRefused(
-                    _("« %(plan)s » is « %(status)s »: only recommended plans are approved "
+                    _("“%(plan)s” is “%(status)s”: only recommended plans are approved "
                       "together. Nothing was approved.")
                     % {"plan": plan.title, "status": plan.get_status_display()},
                     code="not_recommended")
@@ -365,7 +365,7 @@ def plans_approve_batch(*, actor: User, plan_ids: Iterable[int], comment: str = 
                                     over_envelope_confirmed=confirm_over_envelope)
             except ValidationError as exc:
                 raise TransitionRefused(
-                    _("« %(plan)s » could not be approved: %(reason)s Nothing was approved.")
+                    _("“%(plan)s” could not be approved: %(reason)s Nothing was approved.")
                     % {"plan": plan.title, "reason": " ".join(exc.messages)},
                     code=getattr(exc, "code", None) or "refused") from exc
     return plans

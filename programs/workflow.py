@@ -52,7 +52,7 @@ def call_is_open(plan, now=None):
     now = now or timezone.now()
     call = plan.call
     if not call.program.is_active:
-        return [_("The program « %(program)s » no longer accepts plans.")
+        return [_("The program “%(program)s” no longer accepts plans.")
                 % {"program": call.program.name}]
     if now < call.opens_at:
         return [_("The call for projects opens on %(date)s.")
@@ -85,7 +85,7 @@ def missing_parts(plan) -> list[str]:
     problems = []
     if not program.is_eligible(plan.organisation):
         problems.append(_("Organisations of this kind are not eligible to the program "
-                          "« %(program)s ».") % {"program": program.name})
+                          "“%(program)s”.") % {"program": program.name})
     if not plan.title.strip():
         problems.append(_("The plan has no title."))
     if not (plan.starts_on and plan.ends_on):
@@ -103,18 +103,18 @@ def missing_parts(plan) -> list[str]:
         problems.append(_("The plan has no measure."))
     for measure in measures:
         if measure.axis not in (program.axes or []):
-            problems.append(_("Measure « %(measure)s »: the program does not fund the axis "
-                              "« %(axis)s ».")
+            problems.append(_("Measure “%(measure)s”: the program does not fund the axis "
+                              "“%(axis)s”.")
                             % {"measure": measure.title, "axis": measure.get_axis_display()})
         if not measure.indicators.all():
-            problems.append(_("Measure « %(measure)s » has no indicator.")
+            problems.append(_("Measure “%(measure)s” has no indicator.")
                             % {"measure": measure.title})
         if not measure.budget_lines.all():
-            problems.append(_("Measure « %(measure)s » has no budget line.")
+            problems.append(_("Measure “%(measure)s” has no budget line.")
                             % {"measure": measure.title})
         if plan.starts_on and plan.ends_on and (
                 measure.starts_on < plan.starts_on or measure.ends_on > plan.ends_on):
-            problems.append(_("Measure « %(measure)s » falls outside the plan’s period.")
+            problems.append(_("Measure “%(measure)s” falls outside the plan’s period.")
                             % {"measure": measure.title})
     if measures and plan.requested_total <= 0:
         problems.append(_("The plan asks the ministry for no amount."))
@@ -155,12 +155,12 @@ def report_missing_parts(report) -> list[str]:
     for measure in report.plan.measures.prefetch_related("indicators"):
         row = given.get(measure.pk)
         if row is None or not row.narrative:
-            problems.append(_("Measure « %(measure)s »: say what was done.")
+            problems.append(_("Measure “%(measure)s”: say what was done.")
                             % {"measure": measure.title})
         for indicator in measure.indicators.all():
             if indicator.pk not in valued:
-                problems.append(_("Measure « %(measure)s »: give the value reached for "
-                                  "« %(indicator)s ».")
+                problems.append(_("Measure “%(measure)s”: give the value reached for "
+                                  "“%(indicator)s”.")
                                 % {"measure": measure.title, "indicator": indicator.name})
     return problems
 
@@ -340,7 +340,7 @@ def _plan_event(attempt, update):
 PLAN_WORKFLOW = Workflow(
     model=ActionPlan, statuses=Status, table=TRANSITIONS, record=_plan_event,
     notify=tasks.notify_plan_event, context=set_actor,
-    not_allowed=_("You cannot move a plan from « %(from)s » to « %(to)s »."))
+    not_allowed=_("You cannot move a plan from “%(from)s” to “%(to)s”."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,4 +391,4 @@ REPORT_WORKFLOW = Workflow(
     model=Report, statuses=ReportStatus, table=REPORT_TRANSITIONS, record=_report_event,
     notify=tasks.notify_plan_event, context=set_actor, may_move=_plan_in_follow_up,
     select_related=("plan",),
-    not_allowed=_("You cannot move this report from « %(from)s » to « %(to)s »."))
+    not_allowed=_("You cannot move this report from “%(from)s” to “%(to)s”."))

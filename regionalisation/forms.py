@@ -272,7 +272,7 @@ class ActivityForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Search by name the employers you see on the board or your activities' "
                     "partners, then tick them. Untick one to remove it. Name the others under "
-                    "« Other partners »."),
+                    "“Other partners”."),
         error_messages={"invalid_choice": _("Choose enterprises you see on the board or in "
                                             "your activities."),
                         "invalid_pk_value": _("Choose enterprises you see on the board or in "

@@ -11,14 +11,14 @@ group("opportunities", _("Regional opportunities and their referrals"), position
 
 OPPORTUNITY = {"from": OpportunityStatus, "to": OpportunityStatus}
 
-register("opportunity_status", _("Regional opportunity « %(opportunity)s » (%(organisation)s): "
+register("opportunity_status", _("Regional opportunity “%(opportunity)s” (%(organisation)s): "
                                  "%(from)s → %(to)s."), group="opportunities", labels=OPPORTUNITY)
 register("opportunity_referral", _("%(organisation)s records hires for your opportunity "
-                                   "« %(opportunity)s »: %(hires)s in all."),
+                                   "“%(opportunity)s”: %(hires)s in all."),
          group="opportunities")
-register("reminder_opportunity_expiring", _("Your regional opportunity « %(opportunity)s » "
+register("reminder_opportunity_expiring", _("Your regional opportunity “%(opportunity)s” "
                                             "leaves the board after %(due)s: extend it, or mark "
                                             "it filled."), group="reminders")
-register("reminder_activity_outcomes", _("Record how many participants of « %(activity)s » "
+register("reminder_activity_outcomes", _("Record how many participants of “%(activity)s” "
                                          "settled in the regions after %(months)s months (due "
                                          "since %(due)s)."), group="reminders")

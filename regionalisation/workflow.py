@@ -143,4 +143,4 @@ OPPORTUNITY_WORKFLOW = Workflow(
     model=Opportunity, statuses=OpportunityStatus, table=TRANSITIONS,
     record=_opportunity_event, notify=tasks.notify_opportunity_event, context=set_actor,
     role_of=actor_role, may_move=_employer_or_staff, select_related=("municipality__region",),
-    not_allowed=_("You cannot move an opportunity from « %(from)s » to « %(to)s »."))
+    not_allowed=_("You cannot move an opportunity from “%(from)s” to “%(to)s”."))

@@ -238,10 +238,11 @@ def _open_workbook(data: bytes):
             raise FileRefused(_("The workbook has %(count)s sheets (%(names)s): keep only the "
                                 "sheet to import, or save that sheet as CSV, and retry.") % {
                                     "count": len(names),
-                                    "names": ", ".join(f"« {n[:40]} »" for n in names[:10])})
+                                    "names": ", ".join(_("“%(name)s”") % {"name": n[:40]}
+                                                       for n in names[:10])})
         sheet = workbook.worksheets[0]
         if sheet.sheet_state != "visible":
-            raise FileRefused(_("The workbook's only sheet (« %(name)s ») is hidden: show it "
+            raise FileRefused(_("The workbook's only sheet (“%(name)s”) is hidden: show it "
                                 "(or save it as CSV) so that what is imported is what you see, "
                                 "and retry.") % {"name": names[0][:40]})
         # The sheet's stated size (its <dimension>), so a value far to the right is not
@@ -469,8 +470,8 @@ def _labels():
     return {
         "empty": _("Value missing."),
         "negative": _("The count cannot be negative."),
-        "not_number": _("« %(value)s » is not a whole number."),
-        "year_range": _("« %(value)s » is not a plausible year (%(min)s to %(max)s)."),
+        "not_number": _("“%(value)s” is not a whole number."),
+        "year_range": _("“%(value)s” is not a plausible year (%(min)s to %(max)s)."),
     }
 
 
@@ -506,7 +507,7 @@ def _row_errors(errors: _Errors, line: int, values: dict[str, str], regions: _Re
     if region_id is None:
         errors.add(line, "region",
                    labels["empty"] if not values["region"] else
-                   _("Unknown region « %(value)s »: give its code (01 to 17) or its "
+                   _("Unknown region “%(value)s”: give its code (01 to 17) or its "
                      "name.") % {"value": _quote(values["region"])})
     numbers = {}
     for column in ("cohort_start", "cohort_end", "reference_year", "admitted", "present"):
@@ -529,7 +530,7 @@ def _row_errors(errors: _Errors, line: int, values: dict[str, str], regions: _Re
         numbers[column] = number
     if _category(values["category"]) is None:
         errors.add(line, "category",
-                   _("Unknown category « %(value)s »: expected all, economic, family, "
+                   _("Unknown category “%(value)s”: expected all, economic, family, "
                      "refugee or other (empty means all).") % {
                        "value": _quote(values["category"])})
     start, end = numbers.get("cohort_start"), numbers.get("cohort_end")

@@ -180,9 +180,9 @@ class MontrealDefinition:
                      "regions 06, 13, 14, 15 and 16, at most the share outside regions 06 and "
                      "13. No change in points is computed for it.")
         if self.key == MontrealArea.MONTREAL_LAVAL:
-            return _("« Montréal » means the Montréal (06) and Laval (13) administrative "
+            return _("“Montréal” means the Montréal (06) and Laval (13) administrative "
                      "regions.")
-        return _("« Montréal » means the Montréal administrative region (06).")
+        return _("“Montréal” means the Montréal administrative region (06).")
 
 
 MONTREAL_DEFINITIONS = {

@@ -40,9 +40,9 @@ class CohortUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "Columns, in this order: %(columns)s. Encodings: UTF-8 (with or without BOM) or "
-            "Windows-1252 (Excel). Separators: comma or semicolon. Numbers: « 1 234 » or "
-            "« 1234 », digits 0 to 9 only. XLSX: one visible sheet, no formulas. Limits: "
-            "%(size)s, %(rows)s lines, %(width)s columns. Region: its code (« 06 » or « 6 ») "
+            "Windows-1252 (Excel). Separators: comma or semicolon. Numbers: “1 234” or "
+            "“1234”, digits 0 to 9 only. XLSX: one visible sheet, no formulas. Limits: "
+            "%(size)s, %(rows)s lines, %(width)s columns. Region: its code (“06” or “6”) "
             "or its name, with or without accents. All or nothing: if one row is wrong, "
             "nothing is imported."
         ) % {"columns": _columns(), **limits()}
@@ -52,13 +52,13 @@ class CohortUploadForm(forms.Form):
         name = (upload.name or "").lower()
         if not name.endswith(EXTENSIONS):
             raise forms.ValidationError(
-                _("The file « %(name)s » is neither a CSV nor an XLSX file.")
+                _("The file “%(name)s” is neither a CSV nor an XLSX file.")
                 % {"name": upload.name}, code="extension")
         from .cohorts import MAX_BYTES, FileRefused, check_file
 
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(
-                _("The file « %(name)s » is %(size)s; the limit is %(max)s. Split it in several "
+                _("The file “%(name)s” is %(size)s; the limit is %(max)s. Split it in several "
                   "files and import them one after the other.")
                 % {"name": upload.name, "size": filesizeformat(upload.size),
                    "max": limits()["size"]}, code="too_large")
@@ -69,7 +69,7 @@ class CohortUploadForm(forms.Form):
             check_file(data, upload.name)
         except FileRefused as refused:
             raise forms.ValidationError(
-                _("« %(name)s »: %(problem)s") % {"name": upload.name,
+                _("“%(name)s”: %(problem)s") % {"name": upload.name,
                                                  "problem": refused.error.message},
                 code="file") from refused
         return upload

@@ -299,7 +299,7 @@ class DashboardSettings(models.Model):
     """The cohort dashboard's settings, set by central administrators (one row)."""
 
     montreal_area = models.CharField(
-        _("« Montréal » in the share of immigrants living outside Montréal"), max_length=5,
+        _("“Montréal” in the share of immigrants living outside Montréal"), max_length=5,
         choices=MontrealArea.choices, default=MontrealArea.REGION_06,
         help_text=_("Cohort figures are per administrative region. The CMM covers all of "
                     "Montréal (06) and Laval (13) but only part of Lanaudière (14), "

@@ -27,7 +27,7 @@ class RegionWidget(widgets.ForeignKeyWidget):
             self._regions = _Regions()
         pk = self._regions.find(str(value).strip())
         if pk is None:
-            raise ValueError(_("Unknown region « %(value)s »: give its code (01 to 17) or its "
+            raise ValueError(_("Unknown region “%(value)s”: give its code (01 to 17) or its "
                                "name.") % {"value": value})
         return Region.objects.get(pk=pk)
 
@@ -49,14 +49,14 @@ class CountWidget(widgets.IntegerWidget):
             return None
         if number == "negative":
             raise ValueError(_("The count cannot be negative."))
-        raise ValueError(_("« %(value)s » is not a whole number.") % {"value": value})
+        raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
 
 
 class CategoryWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         category = _category("" if value is None else str(value))
         if category is None:
-            raise ValueError(_("Unknown category « %(value)s »: expected all, economic, "
+            raise ValueError(_("Unknown category “%(value)s”: expected all, economic, "
                                "family, refugee or other (empty means all).")
                              % {"value": value})
         return category

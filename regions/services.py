@@ -285,7 +285,7 @@ def cohort_import_confirm(*, actor, cohort_import):
     with transaction.atomic():
         locked = CohortImport.objects.select_for_update().get(pk=cohort_import.pk)
         if locked.status != CohortImport.Status.PREVIEWED:
-            raise ValidationError(_("This import cannot be confirmed: it is « %(status)s ».")
+            raise ValidationError(_("This import cannot be confirmed: it is “%(status)s”.")
                                   % {"status": locked.get_status_display()}, code="status")
         if locked.errors or locked.rows_error:
             raise ValidationError(_("This file has errors: fix them and upload it again."),
@@ -529,7 +529,7 @@ def cohort_import_retry(*, actor, cohort_import):
     with transaction.atomic():
         locked = CohortImport.objects.select_for_update().get(pk=cohort_import.pk)
         if locked.status != CohortImport.Status.FAILED:
-            raise ValidationError(_("This import cannot be retried: it is « %(status)s ».")
+            raise ValidationError(_("This import cannot be retried: it is “%(status)s”.")
                                   % {"status": locked.get_status_display()}, code="status")
         if not locked.file or not locked.file.storage.exists(locked.file.name):
             raise ValidationError(_("This import cannot be retried: its file is no longer "
@@ -583,7 +583,7 @@ def cohort_imports_recover(*, now=None) -> int:
                       .filter(dead, pk=pk).first())
             if locked is None:
                 continue
-            logger.warning("Cohort import %s: its job stopped while it was « %s »; marked "
+            logger.warning("Cohort import %s: its job stopped while it was “%s”; marked "
                            "failed", pk, locked.status)
             locked.status = Status.FAILED
             locked.finished_at = now
@@ -612,7 +612,7 @@ def cohort_import_cancel(*, actor, cohort_import):
         if locked.status == CohortImport.Status.CANCELLED:
             return locked
         if locked.status not in (CohortImport.Status.PREVIEWED, CohortImport.Status.QUEUED):
-            raise ValidationError(_("This import cannot be cancelled: it is « %(status)s ».")
+            raise ValidationError(_("This import cannot be cancelled: it is “%(status)s”.")
                                   % {"status": locked.get_status_display()}, code="status")
         locked.status = CohortImport.Status.CANCELLED
         locked.finished_at = timezone.now()

@@ -9,7 +9,7 @@ aside) is submitted, inside a savepoint rolled back afterwards:
 
 - empty: every box blank, every list on its empty choice, no box ticked, no file;
 - with one bad value: the form as the page offers it, one control made wrong (a date that is
-  not one, a number that is not one, an address without « @ », a choice the list does not
+  not one, a number that is not one, an address without “@”, a choice the list does not
   have).
 
 A form that refuses comes back with: a ``<title>`` that starts with « Erreur »; the page's

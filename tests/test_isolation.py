@@ -244,7 +244,7 @@ def _instalment(plan, status):
 
 
 def _authorised_payments(client):
-    """Every « Plan isolé » gets an instalment authorised and not yet paid (the payments
+    """Every “Plan isolé” gets an instalment authorised and not yet paid (the payments
     page lists them), then ``client`` is returned."""
     from programs.models import ActionPlan
 
@@ -326,7 +326,7 @@ RESULTS_URLS = {
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(RESULTS_URLS))
 def test_the_results_add_only_the_plans_in_scope(client, world, role, name):
-    """Each organisation's funded plan targets a different power of ten of « participants
+    """Each organisation's funded plan targets a different power of ten of “participants
     reached »: the total shown tells exactly which plans were added."""
     from programs.models import Indicator, IndicatorDefinition, Status
     from tests.factories.programs import ActionPlanFactory, MeasureFactory
@@ -735,7 +735,7 @@ def test_the_workload_report_and_its_export_add_up_only_the_territory(client, wo
 
 
 def _to_sort_mail(case):
-    """An email to sort that came to the case's office (subject « Courriel isolé <office> »)."""
+    """An email to sort that came to the case's office (subject “Courriel isolé <office>”)."""
     from django.core.files.base import ContentFile
 
     from notifications.models import InboundMessage
@@ -797,7 +797,7 @@ def test_the_mail_to_sort_lists_only_the_mail_in_scope(client, world, role):
 @pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
 def test_the_enterprise_finder_of_a_phone_request_lists_only_enterprises_in_scope(
         client, world, role):
-    """« Enter a request » (no enterprise chosen yet): advisers and SIT managers find only the
+    """“Enter a request” (no enterprise chosen yet): advisers and SIT managers find only the
     enterprises of their territory; an administrator enters no request; an enterprise's user
     gets its own request form, which names no other enterprise."""
     cases, users = _case_world(world)
@@ -921,8 +921,8 @@ def _in_days(days):
     return (timezone.localdate() + timedelta(days=days)).isoformat()
 
 
-#: name -> (method, url builder(opportunity), data, scope): « manage » URLs read through
-#: ``for_user`` (the employer and the territory), « visible » ones through ``visible_to``.
+#: name -> (method, url builder(opportunity), data, scope): “manage” URLs read through
+#: ``for_user`` (the employer and the territory), “visible” ones through ``visible_to``.
 OPPORTUNITY_URLS = {
     "opportunity_detail": ("get", lambda o: reverse("regionalisation:opportunity_detail",
                                                     args=[o.pk]), {}, "visible"),

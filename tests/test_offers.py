@@ -130,7 +130,7 @@ def test_a_plan_page_offers_exactly_the_moves_that_succeed(client, demo_accounts
 
 def test_a_blocked_plan_move_says_what_to_do_and_where_instead_of_a_button(
         client, demo_accounts):
-    """« Start the follow-up » waits for the report schedule (which starts it); « Close the
+    """“Start the follow-up” waits for the report schedule (which starts it); “Close the
     plan » waits for the final report's acceptance (which closes it)."""
     manager = next(u for u in demo_accounts if u.email.startswith("gestionnaire"))
     plans = ActionPlan.objects.for_user(manager)
@@ -198,7 +198,7 @@ def test_a_report_page_offers_exactly_the_moves_that_succeed(client, demo_accoun
             offers = _report_offers(html)
             form = page.context["form"]
             if form is not None and 'name="submit"' in html:
-                offers.add(ReportStatus.SUBMITTED)  # « Save and submit », with the form
+                offers.add(ReportStatus.SUBMITTED)  # “Save and submit”, with the form
             offered_count += len(offers)
 
             for to in offers:

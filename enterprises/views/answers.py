@@ -69,7 +69,7 @@ def _answer_form(request, answer=None):
             for field, field_errors in errors.items():
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
-            messages.success(request, _("The ready answer « %(title)s » was saved.")
+            messages.success(request, _("The ready answer “%(title)s” was saved.")
                              % {"title": answers.localized(saved, "title")})
             return redirect("enterprises:answer_library")
     return render(request, "enterprises/answer_form.html", {"form": form, "answer": answer})
@@ -94,8 +94,8 @@ def answer_set_active(request, pk):
     active = request.POST.get("active") == "1"
     answer = answers.ready_answer_set_active(actor=request.user, answer=answer, active=active)
     title = answers.localized(answer, "title")
-    messages.success(request, (_("« %(title)s » is in use again.") if active
-                               else _("« %(title)s » is no longer in use.")) % {"title": title})
+    messages.success(request, (_("“%(title)s” is in use again.") if active
+                               else _("“%(title)s” is no longer in use.")) % {"title": title})
     return redirect("enterprises:answer_library")
 
 
@@ -127,7 +127,8 @@ def note_answer(request, pk):
         form.pick = pick
     if request.htmx:
         response = render(request, "enterprises/_note_answer_fill.html", {
-            "body": form["body"],
+            # The note box takes the focus: the adviser edits the answer next.
+            "body": form["body"].as_widget(attrs={"data-take-focus": ""}),
             "ready_answer": form["ready_answer"].as_widget(attrs={"hx-swap-oob": "true"}),
             "is_internal": form["is_internal"].as_widget(attrs={"hx-swap-oob": "true"}),
         })

@@ -404,14 +404,7 @@ def _render_detail(request, case, *, note_form=None, forms=None, status=200):
         **_notes_context(request, case, _notes(user, case), note_form, events=events),
         **casework.detail_context(request, case),
     }
-    posted = dict(forms or {})
-    move_form = posted.pop("move_form", None)
-    if move_form is not None:
-        for item in context["moves"]:
-            if item["to"] == move_form.to:
-                item["form"] = move_form
-        context["move_form"] = move_form  # listed in the summary even if the move is gone
-    context.update(posted)
+    MoveForm.place(context, forms)
     return render(request, "enterprises/case_detail.html", context, status=status)
 
 
@@ -452,7 +445,7 @@ def case_transition(request, pk, to):
     except services.TransitionRefused as exc:
         form.add_refusal(exc)
         return _render_detail(request, _case_for_page(request, pk), forms={"move_form": form})
-    messages.success(request, _("The case is now « %(status)s ».")
+    messages.success(request, _("The case is now “%(status)s”.")
                      % {"status": case.get_status_display()})
     return redirect(_detail_url(pk))
 
@@ -619,7 +612,7 @@ def case_attachment_upload(request, pk):
             add_service_errors(form, exc)
     if form.errors:
         return _render_detail(request, _case_for_page(request, pk), forms={"upload_form": form})
-    messages.success(request, _("The document « %(name)s » was added.")
+    messages.success(request, _("The document “%(name)s” was added.")
                      % {"name": attachment.original_name})
     return redirect(safe_next(request, default))
 

@@ -63,8 +63,8 @@ def checklist_item_set(request, pk, item_pk):
         _messages(request, exc)
     else:
         label = item.label_en if request.LANGUAGE_CODE.startswith("en") else item.label_fr
-        messages.success(request, (_("« %(step)s » is ticked.") if done
-                                   else _("« %(step)s » is no longer ticked."))
+        messages.success(request, (_("“%(step)s” is ticked.") if done
+                                   else _("“%(step)s” is no longer ticked."))
                          % {"step": label})
     return redirect(_detail_url(pk))
 
@@ -142,7 +142,7 @@ def _template_form(request, template=None):
                 else:
                     form.add_error(None, messages_)
         else:
-            messages.success(request, _("The checklist « %(name)s » was saved.")
+            messages.success(request, _("The checklist “%(name)s” was saved.")
                              % {"name": str(saved)})
             return redirect("enterprises:checklist_templates")
     return render(request, "enterprises/checklist_template_form.html", {
@@ -169,8 +169,8 @@ def template_set_active(request, pk):
     active = request.POST.get("active") == "1"
     template = checklists.checklist_template_set_active(actor=request.user, template=template,
                                                         active=active)
-    messages.success(request, (_("The checklist « %(name)s » is in use again.") if active
-                               else _("The checklist « %(name)s » is no longer in use: new "
+    messages.success(request, (_("The checklist “%(name)s” is in use again.") if active
+                               else _("The checklist “%(name)s” is no longer in use: new "
                                       "cases no longer get it.")) % {"name": str(template)})
     return redirect("enterprises:checklist_templates")
 

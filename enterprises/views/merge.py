@@ -87,7 +87,7 @@ def case_priority(request, pk):
         from .case import render_detail
 
         return render_detail(request, pk, forms={"priority_form": form})
-    messages.success(request, _("The priority of the case is now « %(priority)s ».")
+    messages.success(request, _("The priority of the case is now “%(priority)s”.")
                      % {"priority": case.get_priority_display()})
     return redirect(_detail_url(pk, "priority"))
 

@@ -50,7 +50,7 @@ class GridForm(forms.Form):
     def add_service_errors(self, error):
         """``programs.grids``' refusal at the fields: a criterion's answer by its name; « ... is
         not answered » at the criterion it names (the same words); the rest on the grid."""
-        unanswered = {_("« %(criterion)s » is not answered.") % {"criterion": c.label}:
+        unanswered = {_("“%(criterion)s” is not answered.") % {"criterion": c.label}:
                       f"criterion_{c.pk}" for c in self.criteria}
         if hasattr(error, "error_dict"):
             for name, messages in error.message_dict.items():
@@ -133,7 +133,7 @@ def plan_grid(request, pk):
             messages.success(request, _("Your review grid was saved as a draft."))
             return redirect(reverse("programs:plan_grid", args=[plan.pk]))
     elif request.method == "POST" and not editable:
-        messages.error(request, _("The review grids of a plan that is « %(status)s » can no "
+        messages.error(request, _("The review grids of a plan that is “%(status)s” can no "
                                   "longer be changed.") % {"status": plan.get_status_display()})
         return redirect(_grids_url(plan.pk))
     # Refused, the grid comes back (200) with each error at its criterion and in the page's

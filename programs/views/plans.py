@@ -130,7 +130,7 @@ def _plans(request):
 def _not_editable_message(request, plan):
     if not permissions.is_plan_partner(request.user, plan):
         return _("Only the organisation’s partner users can change this plan.")
-    return _("This plan is « %(status)s »: it can no longer be changed.") % {
+    return _("This plan is “%(status)s”: it can no longer be changed.") % {
         "status": plan.get_status_display()}
 
 
@@ -279,7 +279,7 @@ def plan_delete(request, pk):
         for message in exc.messages:
             messages.error(request, message)
         return redirect("programs:plan_detail", pk=plan.pk)
-    messages.success(request, _("The draft « %(title)s » was deleted.") % {"title": plan.title})
+    messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": plan.title})
     return redirect("programs:plan_list")
 
 
@@ -431,7 +431,7 @@ def _measure_page(request, pk, measure_pk=None):
             indicators=formset_rows(indicator_formset),
             budget_lines=formset_rows(line_formset)))
         if saved:
-            messages.success(request, _("The measure « %(title)s » was saved.")
+            messages.success(request, _("The measure “%(title)s” was saved.")
                              % {"title": saved.title})
             return redirect("programs:plan_step", pk=plan.pk, step="measures")
     return render(request, "programs/measure_form.html", {
@@ -463,6 +463,6 @@ def measure_delete(request, pk, measure_pk):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("The measure « %(title)s » was deleted.")
+        messages.success(request, _("The measure “%(title)s” was deleted.")
                          % {"title": measure.title})
     return redirect("programs:plan_step", pk=plan.pk, step="measures")

@@ -180,10 +180,10 @@ def _missing_part_fields(form, measures):
     words, so the error summary can link to the field)."""
     fields = {}
     for measure in measures:
-        fields[_("Measure « %(measure)s »: say what was done.")
+        fields[_("Measure “%(measure)s”: say what was done.")
                % {"measure": measure.title}] = form.narrative_name(measure)
         for indicator in measure.indicators.all():
-            fields[_("Measure « %(measure)s »: give the value reached for « %(indicator)s ».")
+            fields[_("Measure “%(measure)s”: give the value reached for “%(indicator)s”.")
                    % {"measure": measure.title, "indicator": indicator.name}] = \
                 form.indicator_name(indicator)
     return fields

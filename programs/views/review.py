@@ -152,14 +152,7 @@ def _render_detail(request, plan, *, comment_form=None, forms=None, status=200):
         "disagreement_points": grids.DISAGREEMENT_POINTS,
         **_comment_context(request, plan, list(plan.comments.all()), comment_form),
     }
-    posted = dict(forms or {})
-    move_form = posted.pop("move_form", None)
-    if move_form is not None:
-        for item in context["moves"]:
-            if item["to"] == move_form.to:
-                item["form"] = move_form
-        context["move_form"] = move_form  # in the summary even if the move is gone
-    context.update(posted)
+    PlanMoveForm.place(context, forms)
     return render(request, "programs/plan_detail.html", context, status=status)
 
 
@@ -198,7 +191,7 @@ def plan_transition(request, pk, to):
         for message in form.non_field_errors():
             messages.error(request, message)
         return redirect(_detail_url(pk, "actions"))
-    messages.success(request, _("The plan is now « %(status)s ».")
+    messages.success(request, _("The plan is now “%(status)s”.")
                      % {"status": plan.get_status_display()})
     return redirect(safe_next(request, _detail_url(pk)))
 
@@ -299,7 +292,7 @@ def attachment_upload(request, pk):
             return documents_step_with_errors(request, pk, upload_form=form,
                                               upload_form_id=step_form_id)
         return plan_page_with_errors(request, pk, upload_form=form)
-    messages.success(request, _("The document « %(name)s » was added.")
+    messages.success(request, _("The document “%(name)s” was added.")
                      % {"name": attachment.original_name})
     return redirect(next_url)
 
@@ -328,6 +321,6 @@ def attachment_delete(request, pk, attachment_pk):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("The document « %(name)s » was deleted.") % {"name": name})
+        messages.success(request, _("The document “%(name)s” was deleted.") % {"name": name})
     return redirect(safe_next(request, _detail_url(pk, "documents")))
 

@@ -234,7 +234,7 @@ def activity_create(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("The activity « %(title)s » was recorded.")
+                messages.success(request, _("The activity “%(title)s” was recorded.")
                                  % {"title": activity.title})
                 return redirect("regionalisation:activity_detail", pk=activity.pk)
         return _form_page(request, form)
@@ -274,7 +274,7 @@ def activity_delete(request, pk):
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("The activity « %(title)s » was deleted.")
+            messages.success(request, _("The activity “%(title)s” was deleted.")
                              % {"title": activity.title})
             return redirect("regionalisation:activity_list")
     elif _has_outcomes(promoted):

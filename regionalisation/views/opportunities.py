@@ -227,7 +227,7 @@ def opportunity_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The opportunity « %(title)s » was saved as a draft. "
+            messages.success(request, _("The opportunity “%(title)s” was saved as a draft. "
                                         "Submit it for validation when it is ready.")
                              % {"title": opportunity.title})
             if Opportunity.objects.visible_to(user).filter(pk=opportunity.pk).exists():
@@ -399,7 +399,7 @@ def opportunity_move(request, pk):
             for message in exc.messages:
                 messages.error(request, message)
         return _render_detail(request, pk, move_form=form)
-    messages.success(request, _("The opportunity is now « %(status)s ».")
+    messages.success(request, _("The opportunity is now “%(status)s”.")
                      % {"status": opportunity.get_status_display()})
     if (status_before == OpportunityStatus.EXPIRED
             and permissions.can_edit_opportunity(user, opportunity)):

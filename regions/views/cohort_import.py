@@ -40,13 +40,13 @@ EXAMPLES = [
 ]
 #: What each column holds, shown beside the upload form.
 COLUMN_HELP = {
-    "region": gettext_lazy("Administrative region: its code (« 06 » or « 6 ») or its name, "
+    "region": gettext_lazy("Administrative region: its code (“06” or “6”) or its name, "
                            "with or without accents"),
     "cohort_start": gettext_lazy("First admission year of the cohort, for example 2006"),
     "cohort_end": gettext_lazy("Last admission year of the cohort, for example 2015"),
     "reference_year": gettext_lazy("Year of presence, for example 2021"),
     "category": gettext_lazy("Immigration category: all, economic, family, refugee or other"),
-    "admitted": gettext_lazy("Immigrants of the cohort admitted, « 1 234 » or « 1234 »"),
+    "admitted": gettext_lazy("Immigrants of the cohort admitted, “1 234” or “1234”"),
     "present": gettext_lazy("Of those, how many lived in the region in the reference year "
                             "(no more than admitted)"),
 }

@@ -64,7 +64,9 @@
        2. the element whose id the region's or one of its elements' data-focus-after-swap
           attribute names (the element itself when the attribute is empty), e.g. the note box
           again, ready for the next note, while the status says the note was added;
-       3. its first heading or caption, else the region itself (made focusable with
+       3. the control that had the focus, when the swap brought back one with its id (the
+          sort link of a column, after the list was sorted by it);
+       4. its first heading or caption, else the region itself (made focusable with
           tabindex="-1"), e.g. the results' heading after a pagination link.
      htmx fires htmx:afterSettle on each element it swapped in, with the request's details:
      the first one does the work. */
@@ -88,7 +90,38 @@
         return named;
       }
     }
+    var again = focusedBeforeSwap && document.getElementById(focusedBeforeSwap);
+    if (again && region.contains(again)) {
+      return again;  // the same control, which the swap brought back (a column's sort link)
+    }
     return region.querySelector("h1, h2, h3, h4, h5, h6, caption") || region;
+  }
+
+  /* The id of the element that had the focus when htmx swapped: when the swap takes that
+     element away and brings back one with the same id (a list sorted by a column's link:
+     the new list has the same link, now saying the other direction), focus returns to it. */
+  var focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    focusedBeforeSwap = active && active !== document.body && active.id ? active.id : null;
+  });
+
+  /* What a swap brings for the person to work on next takes the focus even when the button
+     that asked for it is still there: an element marked data-take-focus (the note box a ready
+     answer was inserted into, the new row « Add a position » appended), or its first field.
+     The mark is removed once used, so that a later swap of the same region does not go back
+     to it. */
+  function takeFocus(region) {
+    var marked = region.matches("[data-take-focus]") ?
+      region : region.querySelector("[data-take-focus]");
+    if (!marked) {
+      return null;
+    }
+    marked.removeAttribute("data-take-focus");
+    if (marked.matches(FOCUSABLE)) {
+      return marked;
+    }
+    return marked.querySelector("input:not([type=hidden]), select, textarea") || marked;
   }
 
   function focusAfterSwap(event) {
@@ -106,6 +139,11 @@
     var invalid = posted && region.querySelector("[aria-invalid=true]");
     if (invalid) {
       invalid.focus();
+      return;
+    }
+    var taken = takeFocus(region);
+    if (taken) {
+      taken.focus();
       return;
     }
     var active = document.activeElement;

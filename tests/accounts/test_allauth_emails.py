@@ -1,5 +1,5 @@
 """allauth's emails (address confirmation, new password) speak like the portal's own: Quebec
-French first, then the same text in English, no « e-mail » and no greeting from a host name."""
+French first, then the same text in English, no “e-mail” and no greeting from a host name."""
 
 import re
 

@@ -81,8 +81,8 @@ def test_times_are_montreal_time(client, admin, adviser):
 
 
 def test_noise_is_left_out(client, admin, adviser):
-    """At creation auditlog records every reverse relation as « None → app.Model.None » and
-    empty fields as « None → None »: none of that shows."""
+    """At creation auditlog records every reverse relation as “None → app.Model.None” and
+    empty fields as “None → None”: none of that shows."""
     organisation = create_organisation(adviser)
     entry = LogEntry.objects.get_for_object(organisation).get()
     assert entry.changes_dict["contacts"] == ["None", "partners.Contact.None"]

@@ -43,7 +43,7 @@ CHANGES_ASKED = "Précisez les objectifs mesurables pour les nouveaux arrivants.
 NEW_OBJECTIVES = "Accueillir 40 familles par année et en retenir 80 % après deux ans."
 #: An amount typed as people in Quebec write it: the ministry's forms accept it.
 RECOMMENDED = "24 000,00"
-#: 24000.00 as the page shows it: « 24 000,00 » in French, « 24,000.00 » in English.
+#: 24000.00 as the page shows it: “24 000,00” in French, “24,000.00” in English.
 RECOMMENDED_SHOWN = re.compile(r"24[\s,]?000[.,]00")
 #: The smallest file that is a PDF by its content.
 PDF_FILE = {"name": "resolution.pdf", "mimeType": "application/pdf",
@@ -56,7 +56,7 @@ PDF_FILE = {"name": "resolution.pdf", "mimeType": "application/pdf",
 def labelled(scope, page, label, **params):
     """The form control inside ``scope`` labelled ``label`` (a msgid, shown capitalised in the
     page's language, with ``params`` put in its placeholders), with or without the "required"
-    marker (« * (obligatoire) »)."""
+    marker (“* (obligatoire)”)."""
     text = re.escape(capfirst(tr(page, label) % params if params else tr(page, label)))
     required = re.escape(tr(page, "required"))
     return scope.get_by_label(re.compile(rf"^\s*{text}(\s*\*)?(\s*\({required}\))?\s*$"))
@@ -70,7 +70,7 @@ def press(page, button_label, scope=None):
 
 
 def move_form(page, button_label):
-    """The form, among « What you can do now », whose button makes the move ``button_label``."""
+    """The form, among “What you can do now”, whose button makes the move ``button_label``."""
     actions = page.get_by_role("region", name=tr(page, "What you can do now"))
     return actions.locator("form").filter(
         has=page.get_by_role("button", name=tr(page, button_label), exact=True))
@@ -196,7 +196,7 @@ def test_a_municipal_action_plan_goes_from_draft_to_closed_accessibly(
     follow(page.get_by_role("main").get_by_role("link", name=tr(page, "Continue"), exact=True),
            plan_path(plan, "etapes/documents/"))
     assert_accessible(page)
-    page.get_by_label(tr(page, "File for « %(name)s »") % {"name": RESOLUTION}).set_input_files(
+    page.get_by_label(tr(page, "File for “%(name)s”") % {"name": RESOLUTION}).set_input_files(
         PDF_FILE)
     with page.expect_navigation():
         page.get_by_role("button", name=f"{tr(page, 'Upload')} — {RESOLUTION}").click()
@@ -331,7 +331,7 @@ def test_a_municipal_action_plan_goes_from_draft_to_closed_accessibly(
     wait_for_path(page, plan_path(plan, f"rapports/{report.pk}/"))
     expect(page.get_by_role("status")).to_contain_text(
         tr(page, "The report was submitted to the ministry."))
-    expect(page.get_by_role("table", name=tr(page, "Indicators of « %(title)s »")
+    expect(page.get_by_role("table", name=tr(page, "Indicators of “%(title)s”")
                             % {"title": MEASURE_TITLE})).to_contain_text("38")
     assert_accessible(page)
 

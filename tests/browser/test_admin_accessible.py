@@ -30,7 +30,7 @@ from tests.factories.regionalisation import ActivityFactory, OpportunityReferral
 pytestmark = pytest.mark.browser
 
 #: The pages audited again in the dark scheme: the home, a list with filters, actions and
-#: pages, a form with inlines and autocomplete fields, a form with « filter_horizontal » lists,
+#: pages, a form with inlines and autocomplete fields, a form with “filter_horizontal” lists,
 #: the password change.
 DARK_SAMPLE = (
     "admin:index",

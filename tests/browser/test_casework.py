@@ -104,6 +104,7 @@ def test_an_email_becomes_a_case_the_adviser_works_it_and_the_enterprise_replies
     picker.get_by_role("button", name=tr(page, "Insert the answer")).click()
     body = page.locator("#id_body")
     expect(body).to_have_value(re.compile("recruter à l’étranger"))
+    expect(body).to_be_focused()  # the adviser edits the answer next, without hunting for it
     body.fill(body.input_value() + "\n\nPouvez-vous nous envoyer la description des postes ?")
     # An answer is for the enterprise: the note is no longer internal.
     expect(page.get_by_label(tr(page, "Internal note — ministry only (untick to share it with "

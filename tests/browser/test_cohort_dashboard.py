@@ -1,6 +1,6 @@
 """The cohort dashboard in a real browser, when the data could mislead: a recent cohort
 imported for three regions is not chosen by default; chosen by hand, it is flagged and compared
-only over the regions both cohorts cover; « Montréal » is the administrators' CMM setting,
+only over the regions both cohorts cover; “Montréal” is the administrators' CMM setting,
 shown as a range. Every state is checked with axe-core (WCAG 2.2 AA) in both languages."""
 
 import pytest

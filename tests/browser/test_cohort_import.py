@@ -60,7 +60,7 @@ def test_an_administrator_fixes_a_refused_file_imports_it_and_opens_the_dashboar
     refused = CohortImport.objects.get()
     wait_for_path(page, f"/cohortes/importer/{refused.pk}/")
     expect(heading(page)).to_have_text(
-        tr(page, "Import of « %(name)s »") % {"name": "cohortes-2021.csv"})
+        tr(page, "Import of “%(name)s”") % {"name": "cohortes-2021.csv"})
     errors = page.get_by_role("table", name=tr(page, "Errors found in the file"))
     error_row = errors.get_by_role("row").filter(has_text="Saguenay-Lac-Saint-Jeann")
     expect(error_row).to_have_count(1)

@@ -179,7 +179,7 @@ def test_the_main_journeys_of_every_kind_of_user_meet_no_csp_violation(demo, wat
           reverse("admin:regions_cohortstatistic_changelist"),
           reverse("admin:regions_cohortstatistic_export"))
     toggle = tab.locator("input.select-toggle")
-    if toggle.count():  # the export page's « select all », bound by js/admin_export.js
+    if toggle.count():  # the export page's “select all”, bound by js/admin_export.js
         toggle.uncheck()
         assert tab.evaluate("() => [...document.querySelectorAll("
                             "'.selectable-field-export-row input[type=checkbox]')]"

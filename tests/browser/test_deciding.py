@@ -35,7 +35,7 @@ from tests.factories.programs import ActionPlanFactory, CallFactory, completed_r
 
 pytestmark = pytest.mark.browser
 
-#: Shown « 100 000,00 » in French, « 100,000.00 » in English.
+#: Shown “100 000,00” in French, “100,000.00” in English.
 ENVELOPE_SHOWN = re.compile(r"100[\s,]?000[.,]00")
 #: The two plans together: 24,000 + 30,000 = 54,000 $.
 TOTAL_SHOWN = re.compile(r"54[\s,]?000[.,]00")
@@ -90,7 +90,7 @@ def test_an_adviser_grades_the_sit_manager_approves_two_plans_at_once_the_city_g
     expect(envelopes.get_by_role("row").filter(has_text=call.title)).to_contain_text(
         ENVELOPE_SHOWN)
     for plan in (city_plan, other_plan):
-        page.get_by_label(tr(page, "Select « %(title)s »") % {"title": plan.title}).check()
+        page.get_by_label(tr(page, "Select “%(title)s”") % {"title": plan.title}).check()
     with page.expect_navigation():
         page.get_by_role("button", name=tr(
             page, "Review the selected plans before approving them")).click()

@@ -67,13 +67,13 @@ def expect_status(page, status):
 
 
 def shown_date(page, day):
-    """``day`` as the page shows it (« 12 juin 2026 », « 12 June 2026 »)."""
+    """``day`` as the page shows it (“12 juin 2026”, “12 June 2026”)."""
     with translation.override(language_of(page)):
         return formats.date_format(day, "j F Y")
 
 
 def detail(page, term):
-    """The value the case's « The request » list gives for ``term`` (a msgid)."""
+    """The value the case's “The request” list gives for ``term`` (a msgid)."""
     label = re.compile(rf"^\s*{re.escape(tr(page, term))}\s*$")
     return page.locator("dl.details dt").filter(has_text=label).locator(
         "xpath=following-sibling::dd[1]")

@@ -93,7 +93,7 @@ FOCUSED_JS = r"""() => {
     || el.id || '').trim().replace(/\s+/g, ' ').slice(0, 50);
   return {
     stop: el.dataset.focusStop, region, kind, width, colour, samples,
-    describe: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} « ${label} »`,
+    describe: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} “${label}”`,
   };
 }"""
 

@@ -12,10 +12,12 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import translation
 from django.utils.text import capfirst
 from playwright.sync_api import expect
 
 from partners.models import Contact, Invitation, Kind, Organisation
+from tests.browser.test_htmx_focus import LiveRegion, expect_focus_on
 from tests.browser.test_journeys import (
     audit_in_both_languages,
     current_totp_code,
@@ -42,7 +44,7 @@ DETAIL_PATH = re.compile(r"^/organisations/(\d+)/$")
 
 def field(page, label):
     """The form control labelled ``label`` (a msgid, shown capitalised in the page's language),
-    whether or not the label carries the "required" marker (« * (obligatoire) »)."""
+    whether or not the label carries the "required" marker (“* (obligatoire)”)."""
     text = re.escape(capfirst(tr(page, label)))
     required = re.escape(tr(page, "required"))
     return page.get_by_label(re.compile(rf"^\s*{text}(\s*\*)?(\s*\({required}\))?\s*$"))
@@ -116,11 +118,19 @@ def test_an_adviser_adds_a_municipal_body_from_the_register_in_two_clicks(
     def search_louiseville():
         """Type in the search box: the matches replace #matches while the adviser types."""
         box = page.get_by_role("search").get_by_label(tr(page, "Municipality or MRC: name or code"))
+        count = LiveRegion(page, "#matches-count")  # the status known before the search
         box.fill("louiseville")
         louiseville = page.locator("#matches").get_by_role("row").filter(
             has=page.get_by_role("rowheader", name="Louiseville", exact=True))
         expect(louiseville).to_have_count(1)
         expect(louiseville.get_by_role("cell", name="51015", exact=True)).to_be_visible()
+        # The person is still in the search box, and the same status says what was found.
+        expect_focus_on(page, box)
+        with translation.override(language_of(page)):
+            said = (translation.ngettext("“%(q)s”: %(counter)s municipality",
+                                         "“%(q)s”: %(counter)s municipalities", 1)
+                    % {"q": "louiseville", "counter": 1})
+        count.expect_text(re.compile("^" + re.escape(said)))
         return louiseville
 
     # The results are audited in both languages. The language switch reloads the register
@@ -216,7 +226,7 @@ def test_an_adviser_adds_a_contact_then_edits_it(page, world, assert_accessible)
     contact = Contact.objects.get(organisation=organisation, last_name="Tremblay")
     assert contact.is_primary
 
-    # "Edit" is named after the person for screen readers: « Modifier Amélie Tremblay ».
+    # "Edit" is named after the person for screen readers: “Modifier Amélie Tremblay”.
     follow(row.get_by_role("link", name=f"{tr(page, 'Edit')} Amélie Tremblay"),
            f"/organisations/{organisation.pk}/contacts/{contact.pk}/")
     expect(heading(page)).to_have_text(tr(page, "Edit contact"))

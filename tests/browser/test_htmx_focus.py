@@ -82,7 +82,7 @@ def expect_focus_on(page, locator):
 
 
 def cases(page, number):
-    """« 3 dossiers », « 1 case »: the case list's count in the page's language."""
+    """“3 dossiers”, “1 case”: the case list's count in the page's language."""
     with translation.override(language_of(page)):
         return translation.ngettext("%(counter)s case", "%(counter)s cases",
                                     number) % {"counter": number}
@@ -149,6 +149,20 @@ def test_an_adviser_keeps_focus_and_hears_results_on_the_case_list_and_page(
     expect(results).to_contain_text("Accueillir deux soudeurs")
     assert_accessible(page)
 
+    # A column's sort link: the list is sorted in place, focus comes back to the same link,
+    # which now says how the column is sorted; the count stays the same region.
+    priority.select_option("")
+    count.expect_text(cases(page, 3))
+    opened = page.locator("#sort-opened")
+    opened.focus()
+    with htmx_answer(page, "GET", CASE_LIST_PATH):
+        opened.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]ordering=-?opened"))
+    expect_focus_on(page, page.locator("#sort-opened"))
+    expect(page.locator("th[aria-sort]")).to_have_count(1)
+    count.expect_text(cases(page, 3))
+    assert_accessible(page)
+
     # The case's page: a note, sent in place.
     page.goto(f"/entreprises/dossiers/{case.pk}/")
     expect(heading(page)).to_contain_text("Accueillir deux soudeurs")
@@ -185,7 +199,7 @@ def test_an_adviser_keeps_focus_and_hears_results_on_the_case_list_and_page(
         search.fill("laviolette carrefour")
     expect_focus_on(page, search)
     found.expect_text(
-        tr(page, "Partners for « %(q)s »: %(count)s. Choose one.")
+        tr(page, "Partners for “%(q)s”: %(count)s. Choose one.")
         % {"q": "laviolette carrefour", "count": 1})
     expect(page.get_by_role("radio", name=PARTNER, exact=True)).to_be_visible()
     # ... and with its button.
@@ -194,7 +208,7 @@ def test_an_adviser_keeps_focus_and_hears_results_on_the_case_list_and_page(
     with htmx_answer(page, "GET", "/aiguillages/partenaires/"):
         button.click()
     expect_focus_on(page, button)
-    found.expect_text(tr(page, "No partner of your territory matches « %(q)s ».")
+    found.expect_text(tr(page, "No partner of your territory matches “%(q)s”.")
                       % {"q": "introuvable"})
     assert_accessible(page)
 
@@ -315,4 +329,29 @@ def test_a_regionalisation_organisation_keeps_focus_on_the_board_and_its_counts(
     expect(hires).to_have_attribute("aria-invalid", "true")
     expect_focus_on(page, hires)
     assert OpportunityReferral.objects.get(opportunity=opportunity).hires == 1
+    assert_accessible(page)
+
+
+# --- A new support request's « Add a position » (an enterprise) --------------------------------
+
+
+def test_an_enterprise_lands_in_the_position_it_just_added(new_page, assert_accessible):
+    enterprise = EnterpriseFactory(organisation__name="Fonderie Laviolette inc.").organisation
+    person = PartnerUserFactory(organisation=enterprise)
+
+    page = new_page()
+    sign_in(page, person, assert_accessible)
+    page.goto(reverse("enterprises:case_create"))
+    add = page.get_by_role("button", name=tr(page, "Add a position"), exact=True)
+    rows = page.locator("#position-rows > fieldset")
+    shown = rows.count()
+    for number in (shown + 1, shown + 2):  # twice: focus moves on to the newest row only
+        add.focus()
+        with htmx_answer(page, "GET", reverse("enterprises:case_create")):
+            add.press("Enter")
+        expect(rows).to_have_count(number)
+        added = page.get_by_role("group", name=tr(page, "Position %(number)s")
+                                 % {"number": number}, exact=True)
+        # Focus is in the new row, on its first field, not left on the button below it.
+        expect_focus_on(page, labelled(added, page, "Number of positions"))
     assert_accessible(page)

@@ -16,7 +16,7 @@ from tests.factories.programs import ActionPlanFactory
 pytestmark = pytest.mark.browser
 
 #: Every control of the kind with a visible label (not one for screen readers only, such as a
-#: table row's « Select … »), and how far apart (CSS px) the two boxes' vertical
+#: table row's “Select …”), and how far apart (CSS px) the two boxes' vertical
 #: spans are: 0 when they share a line (beside), more when the label sits above or below.
 CHOICES_JS = """() => [...document.querySelectorAll(
     'main input[type=checkbox], main input[type=radio]')]

@@ -15,7 +15,7 @@ share their templates: a pattern measured for one is not measured again for the 
 home pages excepted). Plus the pages a person sees before signing in. The Django admin (the
 framework's own pages) is left to its own tests.
 
-Two more tests: the main menu folds behind a « Menu » button on a phone, and stays open
+Two more tests: the main menu folds behind a “Menu” button on a phone, and stays open
 without JavaScript.
 """
 

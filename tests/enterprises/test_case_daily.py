@@ -248,7 +248,7 @@ def waiting_case(world, shop):
 
 
 def question(body):
-    """The text of the « latest question » box, before the reply form."""
+    """The text of the “latest question” box, before the reply form."""
     match = re.search(r'id="case-question".*?</div>', body, re.S)
     return match.group(0) if match else ""
 

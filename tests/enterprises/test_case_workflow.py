@@ -324,7 +324,7 @@ def test_the_enterprise_may_close_its_case_only_by_withdrawing_it(people, frm, o
 
 @pytest.mark.parametrize("outcome", Outcome.values)
 def test_an_adviser_may_close_with_any_outcome_but_merged(people, outcome):
-    """« Merged » is the merge's own outcome (enterprises.merging): closing refuses it."""
+    """“Merged” is the merge's own outcome (enterprises.merging): closing refuses it."""
     case = case_in(S.IN_PROGRESS, people)
     call = lambda: services.case_transition(  # noqa: E731
         case_id=case.pk, **_valid(S.IN_PROGRESS, S.CLOSED, people, outcome=outcome))

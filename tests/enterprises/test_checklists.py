@@ -1,6 +1,6 @@
 """Checklists: administrators define the known steps of a kind of help on a topic; a case gets
 them once when its kinds and topics are set (opened, or classified by an adviser: an emailed
-request arrives with no topic); advisers tick them; closing as « resolved » with required steps
+request arrives with no topic); advisers tick them; closing as “resolved” with required steps
 unticked asks for a reason; enterprises never see any of it."""
 
 import pytest
@@ -54,7 +54,7 @@ def recruit_case(user, organisation, topics=("recruitment",)):
 
 
 def emailed_case(organisation, **extra):
-    """A request received by email: « information », no topic yet."""
+    """A request received by email: “information”, no topic yet."""
     return CaseFactory(organisation=organisation, help_kinds=["information"], topics=[],
                        channel="email", **extra)
 
@@ -219,7 +219,7 @@ def test_advisers_tick_and_untick_steps_in_their_territory(client, world, shop):
     response = client.post(url, {"done": "1"}, follow=True)
     item.refresh_from_db()
     assert item.done_at and item.done_by == adviser
-    assert "« Workforce needs analysed with the enterprise » is ticked." in \
+    assert "“Workforce needs analysed with the enterprise” is ticked." in \
         response.content.decode()
     assert "1 of 5 steps done." in response.content.decode()
 
@@ -276,7 +276,7 @@ def test_staff_see_the_checklist_in_their_language(client, world, shop):
 
 
 # --------------------------------------------------------------------------------------------
-# Closing as « resolved »
+# Closing as “resolved”
 # --------------------------------------------------------------------------------------------
 
 

@@ -380,7 +380,7 @@ def test_a_closed_case_past_its_grace_period_offers_no_form(client, case, people
 
 def test_the_timeline_shows_moves_and_interventions_in_order(client, case, people):
     """Moves at their time, interventions on their day; a move made by an email (no account)
-    reads « By email »."""
+    reads “By email”."""
     adviser = people["adviser"]
     now = timezone.now()
     CaseEvent.objects.create(case=case, from_status="", to_status="new", actor=None,

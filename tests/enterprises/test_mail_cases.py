@@ -145,8 +145,8 @@ def test_a_refused_attachment_does_not_refuse_the_email_and_is_named(world, ent)
                                   organisation=ent["org"], actor=None)
     assert [a.original_name for a in case.attachments.all()] == ["contrat.docx"]
     assert "Attachments of the email not kept:" in case.description
-    assert "« photo.png » was not kept: « photo.png »: only PDF, DOCX" in case.description
-    assert "« faux.pdf » was not kept: « faux.pdf » is not a real PDF file" in case.description
+    assert "“photo.png” was not kept: “photo.png”: only PDF, DOCX" in case.description
+    assert "“faux.pdf” was not kept: “faux.pdf” is not a real PDF file" in case.description
 
 
 def test_a_request_opened_by_the_enterprises_user_by_email_is_theirs(world, ent):

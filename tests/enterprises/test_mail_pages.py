@@ -225,7 +225,7 @@ def test_filing_an_email_on_a_waiting_case_resumes_it(client, world, mail, shop)
     assert case.status == CaseStatus.IN_PROGRESS
     message = InboundMessage.objects.get(pk=mail["tr"].pk)
     assert message.target == f"case-note:{note.pk}"
-    # The case page: « By email — sender » and, for staff, the original email.
+    # The case page: “By email — sender” and, for staff, the original email.
     text = page(client.get(reverse("enterprises:case_detail", args=[case.pk])))
     assert "By email — Contact tr" in text and detail(message) in text
 
@@ -321,7 +321,7 @@ def test_administrators_retry_or_discard_the_unprocessed_mail(client, world, unp
                 {"reason": "Pourriel"})
     failed = InboundMessage.objects.get(pk=unprocessed["failed"].pk)
     assert failed.state == InboundState.DISCARDED and failed.error == "Pourriel"
-    # A message to sort cannot be « retried ».
+    # A message to sort cannot be “retried”.
     response = client.post(reverse("enterprises:mail_retry", args=[mail["tr"].pk]))
     assert any("already handled" in text for text in flashes(response))
     assert InboundMessage.objects.get(pk=mail["tr"].pk).state == InboundState.TO_SORT

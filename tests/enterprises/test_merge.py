@@ -413,7 +413,7 @@ def test_the_adviser_merges_from_the_case_page(client, people):
     client.force_login(people["adviser"])
     page = client.get(reverse("enterprises:case_detail", args=[kept.pk])).content.decode()
     merge_url = reverse("enterprises:case_merge", args=[kept.pk])
-    assert f"{merge_url}?other={merged.pk}" in page  # from « Similar open requests »
+    assert f"{merge_url}?other={merged.pk}" in page  # from “Similar open requests”
 
     response = client.get(merge_url, {"other": merged.pk})
     assert response.status_code == 200

@@ -21,11 +21,11 @@ def failing_check(neq: str) -> str:
 
 
 @pytest.mark.parametrize(("raw", "code", "says"), [
-    ("114567890", "length", "An NEQ has 10 digits; « 114567890 » has 9."),
+    ("114567890", "length", "An NEQ has 10 digits; “114567890” has 9."),
     ("11456789012", "length", "has 11"),
     ("11A4567890", "not_digits", "An NEQ has only digits"),
     ("NEQ1145678901", "not_digits", "has other characters"),
-    ("4412345678", "prefix", "starts with 11, 22, 33 or 88 (the legal form); « 4412345678 » "
+    ("4412345678", "prefix", "starts with 11, 22, 33 or 88 (the legal form); “4412345678” "
                              "starts with 44"),
     ("", "required", "Enter the enterprise’s NEQ (10 digits)."),
 ])

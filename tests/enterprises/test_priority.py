@@ -51,7 +51,7 @@ def open_case(people, **fields):
 def priority_note(priority):
     """What the timeline says of the history row, in the pages' language here (English)."""
     with translation.override("en"):
-        return translation.gettext("Priority set to « %(priority)s ».") % {
+        return translation.gettext("Priority set to “%(priority)s”.") % {
             "priority": Priority(priority).label}
 
 
@@ -83,7 +83,7 @@ def test_an_adviser_sets_the_priority_and_the_history_records_it(people, role):
     with translation.override("fr-ca"):
         assert event.text == "Priorité fixée à « Urgente »."
     with translation.override("en"):
-        assert event.text == "Priority set to « Urgent »."
+        assert event.text == "Priority set to “Urgent”."
     # The same priority again changes nothing and writes no history.
     services.case_set_priority(actor=people[role], case=case, priority=Priority.URGENT)
     assert CaseEvent.objects.filter(case=case).count() == 1
@@ -144,10 +144,10 @@ def test_the_priority_form_works_as_the_page_offers_it(client, people):
     response = client.post(url, {**data, "priority": Priority.HIGH}, follow=True)
     assert response.redirect_chain[-1][0] == (
         reverse("enterprises:case_detail", args=[case.pk]) + "#priority")
-    assert "The priority of the case is now « High »." in [
+    assert "The priority of the case is now “High”." in [
         str(m) for m in response.context["messages"]]
     assert Case.objects.get(pk=case.pk).priority == Priority.HIGH
-    # The timeline reads the new priority, not « waiting → waiting ».
+    # The timeline reads the new priority, not “waiting → waiting”.
     page = detail(client, case)
     assert priority_note(Priority.HIGH) in page
     assert "Waiting on the enterprise</strong>" not in page.split('id="timeline"')[1]

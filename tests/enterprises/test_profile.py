@@ -133,8 +133,8 @@ def test_a_neq_already_registered_makes_a_request_to_join_not_a_second_enterpris
     told = Notification.objects.filter(kind="join_request")
     assert [n.recipient for n in told] == [world["users"]["adviser"]]
     with translation.override("en"):
-        assert told[0].message == ("Chantal Lemire asks to join the enterprise « Boulangerie "
-                                   "du Cap inc. ».")
+        assert told[0].message == ("Chantal Lemire asks to join the enterprise “Boulangerie "
+                                   "du Cap inc.”.")
     assert len(mail.outbox) == 1  # the email confirmation
 
     # The page names no enterprise (tests/accounts/test_registration_neq.py).

@@ -74,7 +74,7 @@ def test_a_search_offers_the_partners_of_the_territory_whose_name_holds_every_wo
 
     assert response.status_code == 200
     assert offered(response) == [(wanted.pk, wanted.name), (municipal.pk, municipal.name)]
-    assert "Partners for « mekinac »: 2. Choose one." in response.content.decode()
+    assert "Partners for “mekinac”: 2. Choose one." in response.content.decode()
     assert offered(search(client, case, "integration mekinac")) == [(wanted.pk, wanted.name)]
 
 
@@ -86,7 +86,7 @@ def test_a_search_shows_a_few_partners_and_says_when_more_match(client, adviser,
 
     assert len(offered(response)) == REFERRAL_PARTNER_LIMIT
     assert "add a word to narrow the search" in response.content.decode()
-    assert "No partner of your territory matches « tatata »." in (
+    assert "No partner of your territory matches “tatata”." in (
         search(client, case, "tatata").content.decode())
 
 

@@ -1,4 +1,4 @@
-"""A self-registered enterprise is « unverified » until an adviser or SIT manager of its
+"""A self-registered enterprise is “unverified” until an adviser or SIT manager of its
 territory confirms it: staff see a badge on its profile, in the lists and on its cases; it may
 ask for help (its requests are flagged) but is neither an employer of the regionalisation
 board nor a partner of activities until confirmed."""

@@ -32,13 +32,13 @@ PEAK_BOUND = 96 * 1024 * 1024
 #: of the attempt), and can never be confirmed.
 ROW_ERRORS = {
     "unclosed quote": "is not a whole number",
-    "superscript two": "« 12² » is not a whole number",
-    "circled digit": "« ① » is not a whole number",
-    "arabic-indic with .0": "« ١٢٣.0 » is not a whole number",
-    "full-width with .0": "« １２３.0 » is not a whole number",
-    "arabic-indic": "« ١٢٣ » is not a whole number",
-    "negative superscript": "« -² » is not a whole number",
-    "xlsx superscript": "« 1² » is not a whole number",
+    "superscript two": "“12²” is not a whole number",
+    "circled digit": "“①” is not a whole number",
+    "arabic-indic with .0": "“١٢٣.0” is not a whole number",
+    "full-width with .0": "“１２３.0” is not a whole number",
+    "arabic-indic": "“١٢٣” is not a whole number",
+    "negative superscript": "“-²” is not a whole number",
+    "xlsx superscript": "“1²” is not a whole number",
     "xlsx nul cell": "Unknown region",
 }
 #: Every other file is refused on the form, with this in its message.
@@ -108,7 +108,7 @@ def post(client, url, path, **data):
     return response, peak
 
 
-#: The page's own words for a refused form, not an exception's name: the title's « Error — »,
+#: The page's own words for a refused form, not an exception's name: the title's “Error —”,
 #: the error summary's and the error lists' names.
 PAGE_WORDS = ("alert--error", "id_file_error", "Errors found", ">Errors<", "<title>Error — ",
               "error-summary", "errorlist")

@@ -103,7 +103,7 @@ def test_the_list_needs_a_signed_in_person(client):
 
 
 def _badge(client):
-    """The unread count in the header's « Notifications » link (None when there is none)."""
+    """The unread count in the header's “Notifications” link (None when there is none)."""
     page = client.get(reverse("notifications:list")).content.decode()
     href = re.escape(reverse("notifications:list"))
     link = re.search(rf'<a href="{href}"[^>]*>(.*?)</a>', page, re.S)
@@ -166,5 +166,5 @@ def test_marking_read_only_accepts_a_post(world, client):
 def test_the_message_is_rendered_in_the_readers_language(world):
     notification, = _notify([world["users"]["partner"]])
     with translation.override("en"):
-        assert notification.message == ("Action plan « Plan d’accueil 2026 » (Accueil "
+        assert notification.message == ("Action plan “Plan d’accueil 2026” (Accueil "
                                          "Trois-Rivières): Submitted → In review.")

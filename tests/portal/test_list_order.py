@@ -116,7 +116,7 @@ def test_the_lists_default_orders_have_their_indexes_built_and_valid():
 def test_a_concurrent_build_that_failed_is_built_again_when_the_migration_runs_again(
         reloaded_network):
     """A killed ``CREATE INDEX CONCURRENTLY`` leaves an invalid index under the index's name;
-    the operation drops it and builds the index instead of failing on « already exists »."""
+    the operation drops it and builds the index instead of failing on “already exists”."""
     key = ("enterprises", "0007_list_order_indexes")
     loader = MigrationLoader(connection)
     migration = loader.get_migration(*key)

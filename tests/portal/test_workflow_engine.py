@@ -44,7 +44,7 @@ def _nobody_told_yet():
 
 # --------------------------------------------------------------------------------------------
 # A throwaway table: draft -> submitted (a guard on the title) -> in review (needs a note);
-# draft -> withdrawn (needs a comment, refused when the title says « frozen »).
+# draft -> withdrawn (needs a comment, refused when the title says “frozen”).
 # --------------------------------------------------------------------------------------------
 
 guard_calls: list[int] = []
@@ -90,7 +90,7 @@ def record(attempt, update):
 
 def workflow(**changes):
     values = {"model": ActionPlan, "statuses": Status, "table": TABLE, "record": record,
-              "notify": tell, "not_allowed": "No move from « %(from)s » to « %(to)s »."}
+              "notify": tell, "not_allowed": "No move from “%(from)s” to “%(to)s”."}
     values.update(changes)
     return Workflow(**values)
 
@@ -149,7 +149,7 @@ def test_moves_for_says_what_is_missing_from_guards_and_state_needs(world, plan)
     partner = world["users"]["partner"]
     fine = {o.to: o for o in WORKFLOW.moves_for(partner, plan)}
     assert (fine[Status.SUBMITTED].allowed_now, fine[Status.SUBMITTED].missing) == (True, [])
-    # The comment is an input the page asks for: not « missing » before the form is sent.
+    # The comment is an input the page asks for: not “missing” before the form is sent.
     assert (fine[Status.WITHDRAWN].allowed_now, fine[Status.WITHDRAWN].missing) == (True, [])
 
     plan.title = "blocked and frozen"
@@ -263,9 +263,9 @@ def test_moving_to_the_current_status_does_nothing(world, plan,
 REFUSALS = [
     # (who, status, to, inputs, code, message)
     ("adviser", Status.DRAFT, Status.SUBMITTED, {}, "not_allowed",
-     lambda: f"No move from « {Status.DRAFT.label} » to « {Status.SUBMITTED.label} »."),
+     lambda: f"No move from “{Status.DRAFT.label}” to “{Status.SUBMITTED.label}”."),
     ("partner", Status.DRAFT, "archived", {}, "not_allowed",
-     lambda: f"No move from « {Status.DRAFT.label} » to « archived »."),
+     lambda: f"No move from “{Status.DRAFT.label}” to “archived”."),
     ("partner", Status.DRAFT, Status.WITHDRAWN, {"comment": "   "}, "comment_required",
      lambda: "Say why."),
     ("adviser", Status.SUBMITTED, Status.IN_REVIEW, {"note": ""}, "note_required",

@@ -306,7 +306,7 @@ def test_a_small_file_that_inflates_to_too_much_is_refused_without_inflating_it(
         files.check_upload(upload(name, content))
 
     assert refused.value.code == "archive_too_big"
-    assert f"« {name} »: The compressed file expands to too much data" in refused.value.messages[0]
+    assert f"“{name}”: The compressed file expands to too much data" in refused.value.messages[0]
 
 
 def test_a_big_document_that_compresses_like_a_real_one_is_accepted():

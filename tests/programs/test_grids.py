@@ -242,7 +242,7 @@ def test_a_grid_is_completed_only_with_every_active_criterion_answered(world):
                             answers={criteria[1].pk: Answer(score=2)})
     said = messages_of(exc.value)
     for missing in criteria[2:]:
-        assert f"« {missing.label} » is not answered." in said
+        assert f"“{missing.label}” is not answered." in said
     assert criteria[0].label not in said and criteria[1].label not in said
     review.refresh_from_db()
     assert review.submitted_at is None
@@ -327,7 +327,7 @@ def test_recommending_without_a_grid_is_refused_naming_what_is_missing(world):
         _recommend(world, plan)
     said = exc.value.messages
     assert f"The review grid of {name} is not completed." in said
-    assert [f"Review grid: « {c.label} » is not answered." for c in criteria[1:]] == said[1:]
+    assert [f"Review grid: “{c.label}” is not answered." for c in criteria[1:]] == said[1:]
     assert ActionPlan.objects.get(pk=plan.pk).status == Status.IN_REVIEW
     assert not plan.events.exists()
 
@@ -386,7 +386,7 @@ def test_the_grid_form_names_each_unanswered_criterion(client, world):
     assert response.status_code == 200  # the grid again, each error at its criterion
     html = response.content.decode()
     for criterion in criteria[1:]:
-        assert f"« {criterion.label} » is not answered." in html
+        assert f"“{criterion.label}” is not answered." in html
     # The draft button keeps what was given.
     response = client.post(reverse("programs:plan_grid", args=[plan.pk]),
                            {f"criterion_{criteria[0].pk}": "2", "save": ""})

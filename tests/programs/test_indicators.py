@@ -1,5 +1,5 @@
 """Indicators that add up: the ministry's catalogue of standard indicators, a measure's
-indicators chosen from it (or « Other », counted apart), and the results page adding the
+indicators chosen from it (or “Other”, counted apart), and the results page adding the
 targets and results of the funded plans by catalogue indicator."""
 
 import csv
@@ -157,7 +157,7 @@ def test_an_other_indicator_is_named_by_the_partner(client, world):
     ({"definition": "other", "name": "Kiosques", "target_value": "3"}, "unit",
      "Name the other indicator and give its unit."),
     ({"target_value": "12"}, "definition",
-     "Choose an indicator from the list, or « Other » and name it."),
+     "Choose an indicator from the list, or “Other” and name it."),
     ({"definition": "made-up", "target_value": "12"}, "definition", "Select a valid choice."),
 ])
 def test_an_indicator_without_a_catalogue_choice_or_a_name_is_refused(client, world, indicator,
@@ -218,16 +218,16 @@ def results_world(world):
     """Three funded plans in two regions, and plans that must not count.
 
     - Un (Trois-Rivières, Mauricie 04, PAC 2 this year, in progress):
-      measure « intercultural »: participants target 40, activities target 10;
-      measure « retention »: participants target 20, an « other » (familles) target 15.
+      measure “intercultural”: participants target 40, activities target 10;
+      measure “retention”: participants target 20, an “other” (familles) target 15.
       Accepted progress report (September): participants 10 and 5, activities 3.
       Accepted progress report (December): participants 25 on the first measure only.
       Final report submitted, not accepted: participants 99 (does not count).
       → participants result 25 + 5 = 30, activities 3.
     - Deux (Gatineau municipality, Outaouais 07, PAC 1 this year, approved): measure
-      « intercultural »: participants target 100, activities target 5. No report yet.
-    - Trois (Shawinigan, Mauricie 04, PAC 2 last year, closed): measure « retention »:
-      participants target 60, an « other » (kiosques) target 4. Final report accepted:
+      “intercultural”: participants target 100, activities target 5. No report yet.
+    - Trois (Shawinigan, Mauricie 04, PAC 2 last year, closed): measure “retention”:
+      participants target 60, an “other” (kiosques) target 4. Final report accepted:
       participants 55, kiosques 4.
     - Not counted: a recommended plan (participants 1,000), a refused one (500), a draft (700).
     """
@@ -243,7 +243,7 @@ def results_world(world):
     m2 = MeasureFactory(plan=one, axis=Axis.RETENTION, lines=False)
     p1, a1 = indicator(m1, 40, "participants-reached"), indicator(m1, 10, "activities-held")
     p2 = indicator(m2, 20, "participants-reached")
-    indicator(m2, 15, name="Familles")  # an « other » indicator, no value reported yet
+    indicator(m2, 15, name="Familles")  # an “other” indicator, no value reported yet
     start = one.starts_on
     report(one, start + timedelta(days=150), [(p1, 10), (p2, 5), (a1, 3)])
     report(one, start + timedelta(days=250), [(p1, 25)])
@@ -383,7 +383,7 @@ def test_the_results_menu_entry_is_for_staff(client, results_world):
 
 def add_funded_plans(count, organisation, call, creator):
     """``count`` in-progress plans, each with two measures, two catalogue indicators, an
-    « other » one and an accepted report giving every value, written in bulk."""
+    “other” one and an accepted report giving every value, written in bulk."""
     participants, activities = definition("participants-reached"), definition("activities-held")
     plans = ActionPlan.objects.bulk_create([
         ActionPlan(organisation=organisation, call=call, title=f"Plan en lot {i}",

@@ -135,7 +135,7 @@ def test_a_plan_that_is_over_is_not_offered_nor_given_to_an_adviser(client, worl
     html = client.get(reverse("programs:queue")).content.decode()
 
     assert f'name="plan" value="{open_plan.pk}"' in html
-    assert f'name="plan" value="{over.pk}"' not in html  # no checkbox, no « Assign to me »
+    assert f'name="plan" value="{over.pk}"' not in html  # no checkbox, no “Assign to me”
     assert services.plans_assign(actor=adviser, plan_ids=[over.pk], adviser=adviser) == 0
     over.refresh_from_db()
     assert over.adviser_id is None

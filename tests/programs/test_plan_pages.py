@@ -89,7 +89,7 @@ def test_partner_creates_a_plan_and_fills_every_step(world, as_user):
     assert (plan.call, plan.title, plan.starts_on, plan.ends_on, plan.status) == (
         call, "Plan d’accueil 2026", date(2026, 4, 1), date(2027, 6, 30), Status.DRAFT)
 
-    # Needs: « Save and continue » saves and goes to the measures.
+    # Needs: “Save and continue” saves and goes to the measures.
     response = client.post(step_url(plan, "needs"), {
         "needs_analysis": "Portrait réalisé avec la table de concertation.",
         "objectives": "Mieux accueillir.", "characteristics": ["fair_access", "french"],
@@ -99,7 +99,7 @@ def test_partner_creates_a_plan_and_fills_every_step(world, as_user):
     assert plan.objectives == "Mieux accueillir."
     assert plan.characteristics == ["fair_access", "french"]
 
-    # General: « Save draft » saves and stays on the step.
+    # General: “Save draft” saves and stays on the step.
     response = client.post(step_url(plan, "general"), {
         "title": "Plan d’accueil 2026-2027", "starts_on": "2026-04-01",
         "ends_on": "2027-03-31", "action": "save"})
@@ -244,7 +244,7 @@ def test_no_plan_for_a_closed_call_nor_a_program_the_org_is_not_eligible_to(worl
         assert "This call for projects is not open, or your organisation is not eligible" \
             in response.content.decode()
     assert not ActionPlan.objects.exists()
-    # With no open call the org is eligible to, the list offers no « New action plan ».
+    # With no open call the org is eligible to, the list offers no “New action plan”.
     assert "New action plan" not in client.get(reverse("programs:plan_list")).content.decode()
 
 
@@ -292,7 +292,7 @@ def test_a_submitted_plan_is_no_longer_edited(world, as_user):
     response = client.post(step_url(plan, "general"), {"title": "Changé", "action": "save"})
     assert response.url == reverse("programs:plan_detail", args=[plan.pk])
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert messages[-1] == "This plan is « Submitted »: it can no longer be changed."
+    assert messages[-1] == "This plan is “Submitted”: it can no longer be changed."
     plan.refresh_from_db()
     assert plan.title != "Changé"
     assert client.post(reverse("programs:plan_delete", args=[plan.pk])).url == reverse(

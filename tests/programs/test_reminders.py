@@ -49,5 +49,5 @@ def test_reports_due_soon_and_late_remind_the_partner_and_the_adviser_once(world
     assert sweep(sweep_reports, after) == {"reports_due": 0, "reports_late": 2}
     with translation.override("en"):
         texts = {n.message for n in Notification.objects.filter(recipient=partner)}
-    assert f"Final report of the plan « {plan.title} » ({plan.organisation.name}) is late: it " \
+    assert f"Final report of the plan “{plan.title}” ({plan.organisation.name}) is late: it " \
            "was due on 10 June 2025." in texts

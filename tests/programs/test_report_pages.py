@@ -201,8 +201,8 @@ def test_an_incomplete_report_is_refused_naming_what_is_missing(client, world):
     report.refresh_from_db()
     assert report.status == ReportStatus.EXPECTED
     summary = {text: anchor for anchor, text in response.context["error_summary"]}
-    said = f"Measure « {missing.title} »: say what was done."
-    valued = f"Measure « {missing.title} »: give the value reached for « {indicator.name} »."
+    said = f"Measure “{missing.title}”: say what was done."
+    valued = f"Measure “{missing.title}”: give the value reached for “{indicator.name}”."
     assert summary == {said: f"id_measure_{missing.pk}_narrative",
                        valued: f"id_indicator_{indicator.pk}_value"}
     html = response.content.decode()

@@ -178,7 +178,7 @@ def test_a_move_posted_through_the_page_is_recorded_and_shown_in_the_timeline(cl
     assert (event.from_status, event.to_status, event.actor) == (
         Status.IN_REVIEW, Status.CHANGES_REQUESTED, adviser)
     html = response.content.decode()
-    assert "The plan is now « Changes requested »." in html
+    assert "The plan is now “Changes requested”." in html
     timeline = html[html.index('id="timeline"'):html.index('id="comments"')]
     assert "In review" in timeline and "<strong>Changes requested</strong>" in timeline
     assert "Précisez les partenaires de la mesure 1." in timeline
@@ -219,7 +219,7 @@ def test_an_unknown_target_status_is_refused_with_a_message(client, world):
 
     response = client.post(transition_url(plan, "approved-please"), follow=True)
 
-    assert "You cannot move a plan from « Submitted »" in response.content.decode()
+    assert "You cannot move a plan from “Submitted”" in response.content.decode()
     plan.refresh_from_db()
     assert plan.status == Status.SUBMITTED
 
@@ -361,7 +361,7 @@ def test_a_text_file_renamed_pdf_is_refused_and_nothing_is_stored(client, world)
     response = client.post(reverse("programs:attachment_upload", args=[plan.pk]),
                            {"file": fake}, follow=True)
 
-    assert "« budget.pdf » is not a real PDF file" in response.content.decode()
+    assert "“budget.pdf” is not a real PDF file" in response.content.decode()
     assert not Attachment.objects.filter(plan=plan).exists()
     folder = f"plans/{plan.pk}"
     storage = storages["private"]
@@ -382,7 +382,7 @@ def test_the_partner_attaches_a_required_document_then_deletes_it(client, world)
     assert attachment.required_document == required
     assert attachment.content_type.endswith("wordprocessingml.document")
     html = response.content.decode()
-    assert "The document « resolution.docx » was added." in html
+    assert "The document “resolution.docx” was added." in html
     documents = html[html.index('id="documents"'):html.index('id="reports"')]
     assert "resolution.docx" in documents and "Résolution du conseil" in documents
     delete_url = reverse("programs:attachment_delete", args=[plan.pk, attachment.pk])
@@ -390,7 +390,7 @@ def test_the_partner_attaches_a_required_document_then_deletes_it(client, world)
 
     response = client.post(delete_url, follow=True)
 
-    assert "The document « resolution.docx » was deleted." in response.content.decode()
+    assert "The document “resolution.docx” was deleted." in response.content.decode()
     assert not plan.attachments.exists()
 
 

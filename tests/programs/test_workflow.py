@@ -47,7 +47,7 @@ def _messages_in_english():
 
 pytestmark = pytest.mark.django_db
 
-# The six kinds of people who may try a move on a plan of « Accueil Trois-Rivières ».
+# The six kinds of people who may try a move on a plan of “Accueil Trois-Rivières”.
 ACTORS = {
     "partner": "partner",                        # a user of the plan's organisation
     "adviser": "adviser",                        # adviser of Trois-Rivières
@@ -377,7 +377,7 @@ def test_an_amount_written_the_french_way_is_understood(world):
 
 
 def _local(moment):
-    """As the English message writes it: « 7 December 2026, 13:28 »."""
+    """As the English message writes it: “7 December 2026, 13:28”."""
     return f"{timezone.localtime(moment):%-d %B %Y, %H:%M}"
 
 
@@ -485,7 +485,7 @@ MISSING_PARTS = {
     "measure without budget line": (_measure_without_budget_line, "has no budget line."),
     "measure outside the period": (_measure_outside_the_period, "falls outside the plan’s "
                                                                  "period."),
-    "axis not funded": (_axis_not_funded, "the program does not fund the axis « Attraction »"),
+    "axis not funded": (_axis_not_funded, "the program does not fund the axis “Attraction”"),
     "above the maximum": (_above_the_maximum,
                           "($155,000.01) exceeds the program’s maximum ($150,000.00)"),
     "no objectives": (lambda p: ActionPlan.objects.filter(pk=p.pk).update(objectives=" "),
@@ -510,7 +510,7 @@ def test_submitting_with_a_missing_part_is_refused_naming_it(world, case):
     message = refused(exc.value)
     assert says in message
     if case in NAMES_THE_MEASURE:
-        assert f"Measure « {plan.measures.order_by('pk').first().title} »" in message
+        assert f"Measure “{plan.measures.order_by('pk').first().title}”" in message
     assert snapshot(plan.pk) == before
 
 
@@ -571,9 +571,9 @@ def test_every_missing_part_is_named_at_once(world):
     messages = exc.value.messages
     expected = [
         "needs analysis is missing",
-        f"Measure « {no_indicator.title} » has no indicator.",
-        f"Measure « {no_line.title} » has no budget line.",
-        f"Measure « {outside.title} » falls outside the plan’s period.",
+        f"Measure “{no_indicator.title}” has no indicator.",
+        f"Measure “{no_line.title}” has no budget line.",
+        f"Measure “{outside.title}” falls outside the plan’s period.",
         "exceeds the program’s maximum ($300,000.00)",
         "Required document missing: Budget détaillé.",
     ]
@@ -755,8 +755,8 @@ def test_an_unfinished_report_cannot_be_submitted_and_each_gap_is_named(world):
         services.report_transition(actor=world["users"]["partner"], report_id=report.pk,
                                    to=R.SUBMITTED)
     assert exc.value.messages == [
-        f"Measure « {measure.title} »: say what was done.",
-        f"Measure « {measure.title} »: give the value reached for « Participants ».",
+        f"Measure “{measure.title}”: say what was done.",
+        f"Measure “{measure.title}”: give the value reached for “Participants”.",
     ]
     assert report_snapshot(report) == before
 

@@ -1,7 +1,7 @@
 """The pages of regionalisation activities, as each role sees them.
 
-The people: two Montréal regionalisation organisations (« Horizon » promotes the Mauricie,
-« Passerelle » the Estrie), advisers of Trois-Rivières (Mauricie), Montréal and Gatineau, the
+The people: two Montréal regionalisation organisations (“Horizon” promotes the Mauricie,
+“Passerelle” the Estrie), advisers of Trois-Rivières (Mauricie), Montréal and Gatineau, the
 SIT manager of Sherbrooke (whose SIT serves the Estrie and the Mauricie), the central
 administrator, and users who have no business with activities: an enterprise, a settlement
 organisation of Trois-Rivières and a municipal body.

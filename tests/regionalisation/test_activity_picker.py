@@ -32,7 +32,7 @@ def horizon(db):
 
 @pytest.fixture
 def enterprises(horizon):
-    """Four « Fonderie » enterprises: one on the board, one a partner of Horizon's past
+    """Four “Fonderie” enterprises: one on the board, one a partner of Horizon's past
     activity, one with only a draft opportunity (not on the board), one on the board but
     self-registered and not confirmed."""
     on_board = EnterpriseFactory(organisation__name="Fonderie Boréale").organisation

@@ -223,7 +223,7 @@ def test_an_activity_without_outcomes_can_be_deleted(member, organisation):
 
 def test_an_activity_with_outcomes_cannot_be_deleted(member, organisation):
     activity = ActivityFactory(organisation=organisation)
-    activity.promoted.update(settled_12_months=0)  # even « nobody settled » is an outcome
+    activity.promoted.update(settled_12_months=0)  # even “nobody settled” is an outcome
 
     with pytest.raises(ValidationError) as refused:
         services.activity_delete(actor=member, activity_id=activity.pk)

@@ -430,7 +430,7 @@ def test_submit_validate_send_back_fill_and_extend_through_the_page(client, worl
     response = move(client, opportunity, S.SUBMITTED)
     opportunity.refresh_from_db()
     assert opportunity.status == S.SUBMITTED
-    assert texts(response) == [gettext("The opportunity is now « %(status)s ».")
+    assert texts(response) == [gettext("The opportunity is now “%(status)s”.")
                                % {"status": S.SUBMITTED.label}]
 
     client.force_login(adviser)
@@ -689,7 +689,7 @@ def test_the_page_runs_the_same_number_of_queries_for_1_and_12_events(client, wo
 
 
 def live_move_buttons(response):
-    """The moves offered as a button (a form with its hidden « to »)."""
+    """The moves offered as a button (a form with its hidden “to”)."""
     import re
 
     return re.findall(r'<input type="hidden" name="to" value="([a-z_]+)">',
@@ -717,7 +717,7 @@ def test_a_move_blocked_by_a_past_expiry_date_says_where_to_fix_it_instead_of_a_
 
     client.force_login(adviser)
     page = client.get(detail_url(submitted))
-    assert live_move_buttons(page) == [S.DRAFT, S.WITHDRAWN]  # no « Validate and publish »
+    assert live_move_buttons(page) == [S.DRAFT, S.WITHDRAWN]  # no “Validate and publish”
     html = page.content.decode()
     assert f'href="{detail_url(submitted)}#move-draft-title"' in html
     assert 'id="move-draft-title"' in html

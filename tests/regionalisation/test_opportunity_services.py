@@ -388,7 +388,7 @@ def test_a_closed_opportunity_the_organisation_referred_to_is_seen_but_not_follo
 
 
 def test_a_published_opportunity_past_its_date_is_no_longer_followed(people):
-    # The sweep has not run yet: still « published », but off the board.
+    # The sweep has not run yet: still “published”, but off the board.
     opportunity = opportunity_in(S.PUBLISHED, people,
                                  expires_on=timezone.localdate() - timedelta(days=1))
     OpportunityReferralFactory(opportunity=opportunity,
@@ -467,7 +467,7 @@ def test_a_submission_tells_the_territorys_advisers(people, run):
         reverse("regionalisation:opportunity_detail", args=[opportunity.pk]))
     with translation.override("en"):
         assert notification.message == (
-            f"Regional opportunity « {opportunity.title} » ({people['enterprise'].name}): "
+            f"Regional opportunity “{opportunity.title}” ({people['enterprise'].name}): "
             "Draft → Awaiting validation.")
     assert emailed() == sorted(user.email for user in advisers)
 
@@ -574,7 +574,7 @@ def test_a_hire_recorded_tells_the_employer_once_per_count(people, run):
     assert notification.url.endswith("#referrals")
     with translation.override("en"):
         assert notification.message == (
-            f"Passerelle Régions records hires for your opportunity « {opportunity.title} »: "
+            f"Passerelle Régions records hires for your opportunity “{opportunity.title}”: "
             "1 in all.")
     record(6, 3, 1)      # the same count again
     record(6, 3, 0)      # corrected down...

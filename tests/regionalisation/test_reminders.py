@@ -145,7 +145,7 @@ def test_an_opportunity_expiring_within_seven_days_reminds_the_employer_once(
     assert notification.url == reverse("regionalisation:opportunity_detail",
                                        args=[opportunity.pk])
     assert _message(notification) == (
-        f"Your regional opportunity « {opportunity.title} » leaves the board after "
+        f"Your regional opportunity “{opportunity.title}” leaves the board after "
         "18 June 2025: extend it, or mark it filled.")
     # The ministry is not reminded: the posting is the employer's.
     assert not Notification.objects.filter(recipient=world["users"]["adviser"]).exists()
@@ -267,7 +267,7 @@ def test_missing_six_month_outcomes_remind_the_organisation_once_from_the_due_da
     assert notification.url == reverse("regionalisation:activity_outcomes",
                                        args=[held.pk, 6])
     assert _message(notification) == (
-        "Record how many participants of « Vivre en Mauricie » settled in the regions after "
+        "Record how many participants of “Vivre en Mauricie” settled in the regions after "
         "6 months (due since 11 June 2025).")
     # Again the same day, the next days, months later (before 12 months): nothing more.
     for day in (due, due, due + timedelta(days=1), date(2025, 11, 30)):

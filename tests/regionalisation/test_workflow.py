@@ -249,8 +249,8 @@ def test_every_opportunity_move_is_made_or_refused_as_the_table_says(people, frm
                     call()
                 message = refused(exc.value)
                 assert exc.value.code == "not_allowed", where
-                assert f"« {S(frm).label} »" in message, (where, message)
-                assert f"« {S(to).label if to in S.values else to} »" in message, (where,
+                assert f"“{S(frm).label}”" in message, (where, message)
+                assert f"“{S(to).label if to in S.values else to}”" in message, (where,
                                                                                    message)
                 assert snapshot(opportunity.pk) == before, f"{where}: a refused move changed"
             else:

@@ -121,16 +121,16 @@ BAD_FILES = {
         "cohortes.csv", 1, "", ["expected columns", "cohort_start", "debut_cohorte"]),
     "unknown region": (
         csv_bytes([GOOD_ROWS[0], ["Atlantide", "2006", "2015", "2016", "", "10", "5"]]),
-        "cohortes.csv", 3, "region", ["Unknown region « Atlantide »"]),
+        "cohortes.csv", 3, "region", ["Unknown region “Atlantide”"]),
     "region code out of range": (
         csv_bytes([["18", "2006", "2015", "2016", "", "10", "5"]]),
-        "cohortes.csv", 2, "region", ["Unknown region « 18 »"]),
+        "cohortes.csv", 2, "region", ["Unknown region “18”"]),
     "negative count": (
         csv_bytes([["06", "2006", "2015", "2016", "", "-10", "5"]]),
         "cohortes.csv", 2, "admitted", ["cannot be negative"]),
     "non-numeric count": (
         csv_bytes([["06", "2006", "2015", "2016", "", "10", "beaucoup"]]),
-        "cohortes.csv", 2, "present", ["« beaucoup » is not a whole number"]),
+        "cohortes.csv", 2, "present", ["“beaucoup” is not a whole number"]),
     "decimal count": (
         csv_bytes([["06", "2006", "2015", "2016", "", "10,5", "5"]]),
         "cohortes.csv", 2, "admitted", ["not a whole number"]),
@@ -145,7 +145,7 @@ BAD_FILES = {
         "cohortes.csv", 2, "reference_year", ["before the cohort"]),
     "unknown category": (
         csv_bytes([["06", "2006", "2015", "2016", "touristes", "10", "5"]]),
-        "cohortes.csv", 2, "category", ["Unknown category « touristes »"]),
+        "cohortes.csv", 2, "category", ["Unknown category “touristes”"]),
     "duplicate rows": (
         csv_bytes([GOOD_ROWS[0], GOOD_ROWS[1], ["Montréal", "2006", "2015", "2016", "toutes",
                                                 "5", "1"]]),
@@ -208,7 +208,7 @@ def test_a_number_written_with_other_digits_than_0_to_9_is_refused_alike(value):
     preview = bad(csv_bytes([["06", "2006", "2015", "2016", "", value, "0"]]))
 
     assert [(e.row, e.column) for e in preview.errors] == [(2, "admitted")]
-    assert f"« {value} » is not a whole number" in preview.errors[0].message
+    assert f"“{value}” is not a whole number" in preview.errors[0].message
 
 
 def test_a_whole_number_written_with_a_zero_decimal_is_read():
@@ -240,7 +240,7 @@ def _hidden_first_sheet(workbook):
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (_hidden_first_sheet, "The workbook has 2 sheets (« Sheet », « shown »)"),
+    (_hidden_first_sheet, "The workbook has 2 sheets (“Sheet”, “shown”)"),
     (lambda wb: wb.create_sheet("notes"), "The workbook has 2 sheets"),
     (lambda wb: wb.active.__setitem__("F2", "=4+6"), "The sheet has formulas"),
 ], ids=["hidden first sheet", "two sheets", "formula"])

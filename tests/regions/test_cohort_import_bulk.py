@@ -33,8 +33,8 @@ def test_a_row_wrong_in_several_ways_reports_every_error_in_the_order_of_the_col
         (3, "region"), (3, "cohort_start"), (3, "cohort_end"), (3, "admitted"),
         (3, "present"), (3, "category"),
         (4, "cohort_end"), (4, "reference_year"), (4, "present")]
-    assert "« Atlantide »" in result.errors[0].message
-    assert "« 1850 » is not a plausible year" in result.errors[2].message
+    assert "“Atlantide”" in result.errors[0].message
+    assert "“1850” is not a plausible year" in result.errors[2].message
     assert (result.rows_total, result.rows_error) == (3, 2)
 
 
@@ -49,7 +49,7 @@ def test_a_number_is_judged_by_its_column_a_count_of_3000_is_not_a_year():
     result = preview(["06;2006;2015;2016;;3000;2016", "06;2006;3000;2016;economic;10;5"])
 
     assert [(e.row, e.column) for e in result.errors] == [(3, "cohort_end")]
-    assert "« 3000 » is not a plausible year" in result.errors[0].message
+    assert "“3000” is not a plausible year" in result.errors[0].message
 
 
 def test_rows_as_spreadsheets_save_them_trailing_separators_and_blank_lines_are_read():

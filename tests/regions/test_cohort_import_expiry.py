@@ -1,4 +1,4 @@
-"""A cohort preview does not wait « for confirmation » forever: after 24 hours it expires, the
+"""A cohort preview does not wait “for confirmation” forever: after 24 hours it expires, the
 history says when, and it can no longer be confirmed. The demo's fictitious figures appear in
 the history as an import of their own, marked as demo data."""
 

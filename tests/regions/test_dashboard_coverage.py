@@ -1,6 +1,6 @@
 """The dashboard cannot mislead: a cohort missing regions is flagged, never chosen by default,
-shows « — » where it has no figures, and is compared with the other cohort only over the
-regions both cover; what « Montréal » means is the administrators' setting, shown on the page."""
+shows “—” where it has no figures, and is compared with the other cohort only over the
+regions both cover; what “Montréal” means is the administrators' setting, shown on the page."""
 
 from decimal import Decimal
 
@@ -64,7 +64,7 @@ def test_an_incomplete_cohort_is_never_the_default(client, world, cohorts):
 
 
 def test_completeness_is_judged_for_the_chosen_category(client, world, cohorts):
-    """In « refugees » only C has figures (for one region): nothing complete, so C is what
+    """In “refugees” only C has figures (for one region): nothing complete, so C is what
     there is, and the page says it is incomplete."""
     stat("06", C, 10, 5, category="refugee")
     response = page(client, world["users"]["adviser"], category="refugee")
@@ -93,7 +93,7 @@ def test_an_incomplete_cohort_is_compared_only_over_the_regions_both_cover(clien
     assert "01, 02, 04, 05, 07, 09" in notice.split('id="missing-b"')[1]
     assert "(regions compared only)" in html and "Present in the regions compared" in html
     assert "11.1 %" in html and "10.0 %" in html and "-1.1" in html
-    # A region C lacks: A's own figures, « — » for C, no share, no variation (never 0).
+    # A region C lacks: A's own figures, “—” for C, no share, no variation (never 0).
     table = html.split('id="cohort-table"')[1].split("</table>")[0]
     cells = table.split('id="region-01"')[1].split("</tr>")[0].split('<td class="num">')[1:]
     values = [cell.split("<")[0] for cell in cells]

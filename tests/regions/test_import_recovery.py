@@ -1,5 +1,5 @@
-"""An import whose job died does not stay « running » for ever: it is taken for dead (stale
-heartbeat, and no live job holding its row) and becomes « failed » with a message; the
+"""An import whose job died does not stay “running” for ever: it is taken for dead (stale
+heartbeat, and no live job holding its row) and becomes “failed” with a message; the
 administrator retries it, which writes every row once. A refused, cancelled, expired or failed
 import keeps its file no longer than it can still be applied. (Issue 13, items 2 and 6; the
 real worker killed midway is in test_import_worker.py.)"""

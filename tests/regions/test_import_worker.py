@@ -1,5 +1,5 @@
 """A cohort import applied by a real Celery worker that is killed (kill -9) in the middle of
-the apply: nothing is written, the import does not stay « running » but becomes « failed »
+the apply: nothing is written, the import does not stay “running” but becomes “failed”
 with a message, the administrator retries it and the retry writes every row exactly once.
 (Issue 13, item 2.)"""
 
@@ -87,7 +87,7 @@ def test_an_import_whose_worker_is_killed_midway_fails_and_its_retry_imports_eve
     # The killed worker's session ended with it: its transaction rolled back, the row is free.
     wait(lambda: sessions_holding(previewed.pk) == 0, "the job's session to end", logs)
     assert not CohortStatistic.objects.exists()
-    # Still « running » until it is taken for dead: right after, its heartbeat is fresh...
+    # Still “running” until it is taken for dead: right after, its heartbeat is fresh...
     assert services.cohort_imports_recover() == 0
     # ... and once the heartbeat is older than the timeout (here: as seen from then).
     later = timezone.now() + CohortImport.HEARTBEAT_TIMEOUT + timedelta(seconds=1)
