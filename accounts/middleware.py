@@ -7,9 +7,13 @@ from django.utils.translation import gettext as _
 #: Paths a ministry staff member may reach before enrolling in MFA.
 #: A browser's Content-Security-Policy reports too: one sent from the enrolment page must arrive.
 #: Open to staff who have not yet activated their authenticator app: their account pages, and
-#: the public pages the footer links to (accessibility, privacy, contact: ``hub/urls.py``).
+#: the public pages the footer links to (accessibility, privacy, contact: ``hub/urls.py``;
+#: the public figures: ``opendata/urls.py``).
+#: The API (``/api/v1/``) reads no session: it authenticates by token only (``api/auth.py``),
+#: and staff create tokens on ``/api/jetons/``, which stays behind this check.
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon", "/csp-report/",
-                       "/accessibilite/", "/confidentialite/", "/nous-joindre/")
+                       "/accessibilite/", "/confidentialite/", "/nous-joindre/", "/api/v1/",
+                       "/donnees-ouvertes/")
 
 
 class StaffMustEnrolMfaMiddleware:

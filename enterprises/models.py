@@ -788,3 +788,80 @@ class ReadyAnswer(models.Model):
 
     def __str__(self):
         return self.title_fr
+
+
+class RegisterEnterprise(models.Model):
+    """One enterprise of the Registraire des entreprises' open data, as the last load left it
+    (``enterprises/register.py``). Public data, read by NEQ only: the registration and profile
+    forms prefill from it. Codes are kept as the file gives them and translated on display."""
+
+    neq = models.CharField(_("NEQ"), max_length=10, unique=True)
+    name = models.CharField(_("legal name"), max_length=500, blank=True)
+    other_names = models.CharField(_("other names"), max_length=1000, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    legal_form_code = models.CharField(_("legal form code"), max_length=10, blank=True)
+    status_code = models.CharField(_("registration status code"), max_length=10, blank=True)
+    status_date = models.CharField(_("status date"), max_length=10, blank=True)
+    activity_code = models.CharField(_("main activity code (CAE)"), max_length=10, blank=True)
+    activity_description = models.CharField(_("main activity"), max_length=300, blank=True)
+    #: The load that inserted the row, and the last load that changed it (only set when a
+    #: value differs, so a load that changes nothing writes nothing).
+    inserted_by_load = models.PositiveIntegerField(default=0, editable=False)
+    changed_by_load = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("enterprise of the public register")
+        verbose_name_plural = _("enterprises of the public register")
+
+    def __str__(self):
+        return f"{self.neq} {self.name}"
+
+
+class RegisterCode(models.Model):
+    """A code value of the register's DomaineValeur.csv (domain, code, French label)."""
+
+    domain = models.CharField(_("domain"), max_length=50)
+    code = models.CharField(_("code"), max_length=20)
+    label = models.CharField(_("French label"), max_length=300)
+    inserted_by_load = models.PositiveIntegerField(default=0, editable=False)
+    changed_by_load = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("code of the public register")
+        verbose_name_plural = _("codes of the public register")
+        constraints = [models.UniqueConstraint(fields=["domain", "code"],
+                                               name="register_code_unique")]
+
+    def __str__(self):
+        return f"{self.domain} {self.code}"
+
+
+class RegisterLoad(models.Model):
+    """One load of the register's file: when, which file, how many rows, its outcome."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    file_name = models.CharField(_("file"), max_length=500)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_inserted = models.PositiveIntegerField(_("rows inserted"), default=0)
+    rows_updated = models.PositiveIntegerField(_("rows updated"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.RUNNING)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("load of the public register")
+        verbose_name_plural = _("loads of the public register")
+        ordering = ["-started_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=["running", "succeeded",
+                                                                      "failed"]),
+                                              name="register_load_status_known")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -4,7 +4,7 @@ workspaces (views/cases.py) and one case's page with its actions (views/case.py)
 from django.urls import path, re_path
 
 from .views import answers as answer_views
-from .views import case, cases, mail_pages, merge, profile
+from .views import case, cases, mail_pages, merge, profile, register_lookup
 from .views import checklists as checklist_views
 from .views import interventions as intervention_views
 from .views import workload as workload_views
@@ -14,6 +14,7 @@ app_name = "enterprises"
 urlpatterns = [
     # Enterprise self-registration, profiles, requests to join an existing enterprise.
     path("inscription/", profile.register, name="register"),
+    path("inscription/registre/", register_lookup.register_lookup, name="register_lookup"),
     path("fiches/<int:pk>/", profile.enterprise_detail, name="enterprise_detail"),
     path("fiches/<int:pk>/modifier/", profile.enterprise_update, name="enterprise_update"),
     path("fiches/<int:pk>/confirmer/", profile.enterprise_verify, name="enterprise_verify"),

@@ -65,4 +65,10 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.remove_orphan_files",
         "schedule": crontab(hour=4, minute=15),
     },
+    # The public figures (opendata): recomputed every hour at :40 into their own tables,
+    # which the public pages read; each run replaces the snapshot atomically.
+    "public-figures": {
+        "task": "opendata.tasks.compute_public_figures",
+        "schedule": crontab(minute=40),
+    },
 }

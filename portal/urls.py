@@ -23,4 +23,6 @@ urlpatterns = [
     path("entreprises/", include("enterprises.urls")),
     path("cohortes/", include("regions.urls")),
     path("regionalisation/", include("regionalisation.urls")),
+    path("donnees-ouvertes/", include("opendata.urls")),
+    path("api/", include("api.urls")),
 ]

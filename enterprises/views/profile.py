@@ -21,6 +21,8 @@ from ..case_forms import municipality_label
 from ..forms import EnterpriseForm, RegistrationForm
 from ..models import Enterprise, JoinRequest
 from ..neq import parse_neq
+from ..register import last_load, register_lookup
+from .register_lookup import enable_lookup, page_context
 
 #: Session key of the registration just made, for the page that follows it.
 REGISTERED = "enterprises.registered"
@@ -64,8 +66,10 @@ def register(request):
             # at) an enterprise already in the portal.
             request.session[REGISTERED] = {"email": user.email}
             return redirect(reverse("enterprises:register") + "?sent=1")
+    loaded = enable_lookup(form)
     return render(request, "enterprises/register.html", {
-        "form": form, "municipalities": _municipality_choices()})
+        "form": form, "municipalities": _municipality_choices(), "register_loaded": loaded,
+        "register_lookup": page_context(form, loaded) if form.is_bound else None})
 
 
 def _already_registered(request, email):
@@ -90,6 +94,8 @@ def enterprise_detail(request, pk):
         "enterprise": enterprise,
         "organisation": enterprise.organisation,
         "neq_legal_form": parse_neq(enterprise.neq).legal_form,
+        "register_record": register_lookup(enterprise.neq),
+        "register_loaded": last_load(),
         "can_change": permissions.can_change_enterprise(user, enterprise),
         "sees_verification": permissions.sees_verification(user),
         "can_verify": permissions.can_verify_enterprise(user, enterprise),
@@ -117,8 +123,10 @@ def enterprise_update(request, pk):
         else:
             messages.success(request, _("The enterprise’s profile was saved."))
             return redirect("enterprises:enterprise_detail", pk=enterprise.pk)
+    loaded = enable_lookup(form, profile=True)
     return render(request, "enterprises/enterprise_form.html", {
-        "form": form, "enterprise": enterprise, "municipalities": _municipality_choices()})
+        "form": form, "enterprise": enterprise, "municipalities": _municipality_choices(),
+        "register_loaded": loaded, "register_lookup": page_context(form, loaded, profile=True)})
 
 
 @login_required

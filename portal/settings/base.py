@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # django-ninja (the API): listed for its Swagger UI files, served from our static files.
+    "ninja",
     # The portal's own apps.
     "portal",
     "accounts",
@@ -43,6 +45,10 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "retention",
+    # Public figures: read several domains (plans, opportunities, cohorts).
+    "opendata",
+    # The API for partners' and the ministry's systems: composes the domains, like hub.
+    "api",
     # Composes the domains (home pages, dashboard, demo, reference loading): last, on top.
     "hub",
 ]
@@ -261,6 +267,12 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Spreadsheet formulas are neutralised by portal.exports (all of = + - @ tab CR, not only =).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+
+#: API requests per token and minute (``api/auth.py``); beyond, 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+#: Rows per page of the API's lists (a client may ask for fewer, or up to the maximum).
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 200
 
 DIRECTORY_PAGE_SIZE = 25
 PLAN_QUEUE_PAGE_SIZE = 25

@@ -18,6 +18,8 @@ from tests.factories.partners import OrganisationFactory, PartnerUserFactory
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PAGES = ["accessibility", "privacy", "contact"]
+#: The footer: the three pages, then the public figures (opendata).
+FOOTER = [*PUBLIC_PAGES, "opendata:index"]
 HTML_LANG = {"fr-ca": "fr-CA", "en": "en"}
 
 
@@ -44,9 +46,9 @@ def test_each_public_page_opens_without_signing_in_in_both_languages(client, nam
     assert reverse("account_logout") not in body  # nobody is signed in
 
 
-def test_the_sign_in_page_s_footer_leads_to_the_three_pages(client):
+def test_the_sign_in_page_s_footer_leads_to_the_three_pages_and_the_public_figures(client):
     links = footer_links(client.get(reverse("account_login")).content.decode())
-    assert links == [reverse(name) for name in PUBLIC_PAGES]
+    assert links == [reverse(name) for name in FOOTER]
     for link in links:
         assert client.get(link).status_code == 200
 
@@ -54,7 +56,7 @@ def test_the_sign_in_page_s_footer_leads_to_the_three_pages(client):
 def test_a_signed_in_partner_finds_them_in_the_footer_too(client):
     client.force_login(PartnerUserFactory(organisation=OrganisationFactory()))
     links = footer_links(client.get(reverse("home")).content.decode())
-    assert links == [reverse(name) for name in PUBLIC_PAGES]
+    assert links == [reverse(name) for name in FOOTER]
     for link in links:
         assert client.get(link).status_code == 200
 

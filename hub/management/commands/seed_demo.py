@@ -17,6 +17,7 @@ from accounts.services import mfa_enrol_totp, user_create
 from antennes.models import Office
 from antennes.services import staff_assign
 from enterprises.demo import seed_demo_enterprises
+from opendata.demo import seed_demo_public_figures
 from partners import services
 from partners.models import Kind, NonProfitKind, Organisation
 from portal.text import fold
@@ -146,6 +147,8 @@ class Command(BaseCommand):
         cases = seed_demo_enterprises(admin=admin, rng=rng)
         cohorts = seed_demo_cohorts()
         opportunities, activities = seed_demo_regionalisation(admin=admin, rng=rng)
+        # Every table published and computed, labelled fictitious (opendata.demo).
+        seed_demo_public_figures()
 
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready ({created} fictitious organisations, {plans} action plans, "
