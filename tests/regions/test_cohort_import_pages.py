@@ -169,7 +169,7 @@ def test_a_file_with_an_error_lists_row_column_and_message_and_cannot_be_confirm
     html = client.get(response["Location"]).content.decode()
 
     table = re.search(r'<table class="cohort-errors">.*?</table>', html, re.S).group(0)
-    assert "<caption>" in table and 'scope="col"' in table
+    assert "<caption id=\"errors-caption\">" in table and 'scope="col"' in table
     rows = re.findall(r'<tr><th scope="row" class="num">(\d+)</th><td><code>(\w+)</code></td>'
                       r"<td>([^<]+)</td></tr>", table)
     assert len(rows) == 1
