@@ -67,3 +67,17 @@ def test_a_partner_creates_and_revokes_a_token_accessibly(new_page, assert_acces
     page.wait_for_selector(".alert--success")
     assert page.locator("#token-secret").count() == 0
     assert_accessible(page)
+
+
+def test_the_documentation_page_does_not_scroll_sideways_on_a_phone(new_page):
+    page = new_page()
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    page.locator(".opblock-summary").first.click()  # an operation opened: its schemas shown
+    page.wait_for_selector(".opblock-body")
+    wide = page.evaluate("""() => [...document.querySelectorAll("body *")]
+        .filter(e => e.getBoundingClientRect().right > 321).slice(0, 12)
+        .map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))
+    """)  # what sticks out, named in the failure
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, wide
